@@ -1,0 +1,143 @@
+"""Load every definition under a folder. One bad file never stops the others.
+
+Files named `_*.yaml` are not forms: `_shared.yaml` holds shared fields.
+This module is the only one in `forms` that reads files.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .definition import check_shared, compile_definition
+from .errors import DefinitionError, Problem
+from .source import parse
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+SHARED_FILE = "_shared.yaml"
+
+
+@dataclass
+class Catalog:
+    root: Path
+    forms: dict = field(default_factory=dict)          # id -> Form
+    problems: list = field(default_factory=list)       # every Problem of every file
+    files: dict = field(default_factory=dict)          # file -> Form or None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def get(self, form_id: str):
+        """A form by id (or by its Chinese title)."""
+        if form_id in self.forms:
+            return self.forms[form_id]
+        for form in self.forms.values():
+            if form.title == form_id:
+                return form
+        return None
+
+    def by_chapter(self) -> dict:
+        out: dict = {}
+        for form in sorted(self.forms.values(), key=lambda f: (chapter_order(f.chapter), f.filename)):
+            out.setdefault(form.chapter or "未分章", []).append(form)
+        return out
+
+    def require(self, form_id: str):
+        form = self.get(form_id)
+        if form is None:
+            raise KeyError(form_id)
+        return form
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def chapter_order(chapter: str):
+    """第一章 < 第二章 < … < 第十章 < other chapters (by name)."""
+    import re
+    m = re.match(r"第([一二三四五六七八九十]+)章", chapter or "")
+    if not m:
+        return (1, 0, chapter or "")
+    digits = m.group(1)
+    value = (_NUMERALS.index(digits[0]) + 1) if len(digits) == 1 else \
+        10 + (_NUMERALS.index(digits[-1]) + 1 if digits[-1] != "十" else 0)
+    return (0, value, chapter)
+
+
+def _read(path: Path, display: str):
+    try:
+        return path.read_text("utf-8"), None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, Problem("read-failed", (), display, 1, 1, detail=str(exc))
+
+
+def definition_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += [Path(dirpath) / n for n in sorted(filenames)
+                if n.endswith(EXTENSIONS) and not n.startswith((".", "_"))]
+    return out
+
+
+def shared_file(root: Path) -> Path | None:
+    for candidate in ([root] + list(root.parents)) if root.is_dir() else list(root.parents):
+        if (candidate / SHARED_FILE).is_file():
+            return candidate / SHARED_FILE
+        if (candidate / "pyproject.toml").exists():
+            break
+    return None
+
+
+def load_catalog(root, display_root: Path | None = None) -> Catalog:
+    """Load all definitions under `root` (a folder or one file)."""
+    root = Path(root)
+    cat = Catalog(root)
+    base = display_root or Path.cwd()
+
+    def show(p: Path) -> str:
+        try:
+            return str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            return str(p)
+
+    shared = {}
+    sf = shared_file(root)
+    if sf is not None:
+        text, problem = _read(sf, show(sf))
+        if problem:
+            cat.problems.append(problem)
+        else:
+            shared, problems = check_shared(parse(text, show(sf)))
+            cat.problems += problems
+    seen: dict = {}
+    for path in definition_files(root):
+        name = show(path)
+        text, problem = _read(path, name)
+        if problem:
+            cat.problems.append(problem)
+            cat.files[name] = None
+            continue
+        src = parse(text, name)
+        form, problems = compile_definition(src, shared)
+        fid = _declared_id(src.data)
+        if fid in seen:
+            line, col = src.locate(("x-form", "id"))
+            problems.append(Problem("duplicate-id", ("x-form", "id"), name, line, col, value=fid, other=seen[fid]))
+            form = None
+        elif fid:
+            seen[fid] = name
+        cat.problems += problems
+        cat.files[name] = form
+        if form is not None:
+            cat.forms[form.id] = form
+    return cat
+
+
+def _declared_id(data):
+    meta = data.get("x-form") if isinstance(data, dict) else None
+    fid = meta.get("id") if isinstance(meta, dict) else None
+    return fid if isinstance(fid, str) else None

@@ -1,0 +1,118 @@
+"""The `biaoge` command line. Messages for end users are Chinese."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .catalog import load_catalog
+from .starter import starter_definition
+from .submission import check as check_submission
+
+DEFAULT_SCHEMAS = os.environ.get("BIAOGE_SCHEMAS", "schemas")
+
+
+def _echo_problems(problems):
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def _catalog(schemas):
+    root = Path(schemas)
+    if not root.exists():
+        raise click.ClickException(f"找不到表单定义目录 {schemas}(No such folder)")
+    return load_catalog(root)
+
+
+@click.group(help="biaoge 表格 — 表单定义、校验与计算。\n\nDeclarative Chinese office forms.")
+@click.version_option(package_name="biaoge")
+def main():
+    pass
+
+
+@main.command("list", help="按章列出所有表单及其 id。\n\nList the forms by chapter, with their ids.")
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True, help="表单定义目录 / definitions folder")
+def list_forms(schemas):
+    cat = _catalog(schemas)
+    for chapter, forms in cat.by_chapter().items():
+        click.echo(chapter)
+        for form in forms:
+            click.echo(f"  {form.id:<36} {form.title}")
+    click.echo(f"共 {len(cat.forms)} 个表单。")
+    if cat.problems:
+        click.echo(f"另有 {len(cat.problems)} 个问题,运行 biaoge validate 查看。", err=True)
+
+
+@main.command(help="检查表单定义,列出所有问题;有问题时退出码为 1。\n\nLint definitions; exit 1 on any problem.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / machine-readable output")
+def validate(paths, as_json):
+    paths = paths or (DEFAULT_SCHEMAS,)
+    problems, count = [], 0
+    for p in paths:
+        cat = _catalog(p)
+        problems += cat.problems
+        count += len(cat.files)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        _echo_problems(problems)
+        if problems:
+            click.echo(f"发现 {len(problems)} 个问题({count} 个文件)。", err=True)
+        else:
+            click.echo(f"全部通过:{count} 个表单定义没有问题。")
+    sys.exit(1 if problems else 0)
+
+
+@main.command(help="校验一份提交的数据并计算合计等字段,输出规范化后的 JSON 或错误。\n\n"
+                   "Validate a submission and print it normalized, or its errors.")
+@click.argument("form")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+def check(form, data, schemas):
+    cat = _catalog(schemas)
+    definition = cat.get(form)
+    if definition is None:
+        bad = [p for p in cat.problems if form in p.file]
+        _echo_problems(bad)
+        raise click.ClickException(f"没有找到表单 '{form}'" + ("(它的定义有错误,见上)" if bad else ""))
+    try:
+        text = Path(data).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"无法读取 {data}:{exc}")
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{data}:{exc.lineno}:{exc.colno}: 不是有效的 JSON({exc.msg})")
+    result = check_submission(definition, payload)
+    if result.ok:
+        click.echo(json.dumps(result.data, ensure_ascii=False, indent=2))
+        return
+    for e in result.errors:
+        click.echo(f"{e['path'] or '/'}: {e['message']}", err=True)
+    click.echo(f"共 {len(result.errors)} 处错误。", err=True)
+    sys.exit(1)
+
+
+@main.command(help="生成一个带注释的新表单定义,供编辑。\n\nWrite a commented starter definition.")
+@click.argument("form_id")
+@click.option("--title", default="新表单", help="表单的中文标题 / Chinese title")
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写到这个文件 / output file")
+def new(form_id, title, schemas, output):
+    import re
+    if not re.match(r"^[a-z][a-z0-9_]*$", form_id):
+        raise click.ClickException("id 只能用小写英文字母、数字和下划线,并以字母开头,例如 order_form")
+    target = Path(output) if output else Path(schemas) / f"{form_id}.yaml"
+    if target.exists():
+        raise click.ClickException(f"{target} 已存在,不会覆盖。")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_definition(form_id, title), "utf-8")
+    click.echo(f"已生成 {target}。编辑后运行:biaoge validate {target.parent}")
+
+
+if __name__ == "__main__":
+    main()

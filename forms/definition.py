@@ -1,0 +1,450 @@
+"""Compile one definition (already parsed) into a `Form`, collecting every problem.
+
+No I/O here: `compile_definition(source, shared)` takes a parsed `Source` and
+the shared fields, and returns (Form or None, problems). The walker gives
+each problem its file, line and column from the source positions.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+import jsonschema
+
+from . import expr as ex
+from . import numbering
+from .errors import Problem, suggestion
+from .kinds import COMPUTABLE_KINDS, KINDS, NUMERIC_KINDS, infer_kind
+
+META_SCHEMA = json.loads(resources.files("forms").joinpath("metaschema.json").read_text("utf-8"))
+_META = jsonschema.Draft202012Validator(META_SCHEMA)
+_SHARED_META = jsonschema.Draft202012Validator({**META_SCHEMA, "$ref": "#/$defs/sharedFile",
+                                                "required": [], "properties": {}, "additionalProperties": True})
+FIELD_KEY = re.compile(r"^[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*$")
+
+# Printable width of each paper in Chinese characters at the body font size.
+PAPER_CHARS = {("A4", "portrait"): 46, ("A4", "landscape"): 68, ("A5", "portrait"): 32,
+               ("A5", "landscape"): 46, ("A3", "portrait"): 68, ("A3", "landscape"): 98}
+LAYOUT_DEFAULTS = {"paper": "A4", "orientation": "portrait", "columns": 2, "header": [], "intro": [],
+                   "closing": [], "signatures": [], "notes": [], "copies": []}
+
+
+@dataclass(eq=False)
+class Field:
+    key: str
+    title: str
+    kind: str
+    spec: dict                       # the field's definition, shared fields merged in
+    path: tuple                      # data path; a row field's path is table.path + (key,)
+    def_path: tuple                  # path inside the definition document
+    table: "Field | None" = None     # enclosing table, for row fields
+    children: dict = field(default_factory=dict)
+    compute: tuple | None = None     # bound formula tree
+    when: tuple | None = None        # bound condition tree
+    deps: set = field(default_factory=set)
+
+    @property
+    def computed(self) -> bool:
+        return self.compute is not None or "x-compute" in self.spec
+
+    @property
+    def choices(self) -> list:
+        if self.kind == "multichoice":
+            return list((self.spec.get("items") or {}).get("enum") or [])
+        return list(self.spec.get("enum") or [])
+
+    def walk(self):
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+
+@dataclass(eq=False)
+class Form:
+    id: str
+    title: str
+    chapter: str
+    description: str
+    version: int
+    layout: dict
+    numbering: dict | None
+    fields: dict                   # top-level fields by key
+    definition: dict               # the document, shared fields merged in
+    filename: str = ""
+    computed_order: list = field(default_factory=list)
+    _validator: object = None
+
+    def walk(self):
+        for f in self.fields.values():
+            yield from f.walk()
+
+    def field_at(self, path) -> Field | None:
+        """The field of a data path like ('items', 2, 'quantity') (indices skipped)."""
+        level, found = self.fields, None
+        for part in path:
+            if isinstance(part, int):
+                continue
+            found = level.get(part)
+            if found is None:
+                return None
+            level = found.children
+        return found
+
+    @property
+    def validator(self):
+        if self._validator is None:
+            from .submission import build_validator
+            self._validator = build_validator(self)
+        return self._validator
+
+
+# ---------------------------------------------------------------- entry point
+def compile_definition(src, shared: dict | None = None, shared_src=None):
+    """Compile a parsed definition. Returns (Form or None, [Problem])."""
+    problems: list[Problem] = list(src.problems)
+    if src.data is None:
+        return None, problems
+    c = _Compiler(src, shared or {}, shared_src)
+    form = c.run()
+    problems.extend(c.problems)
+    return (form if not problems else None), problems
+
+
+def check_shared(src):
+    """Problems of schemas/_shared.yaml itself. Returns (fields dict, problems)."""
+    problems = list(src.problems)
+    if src.data is None:
+        return {}, problems
+    c = _Compiler(src, {}, None)
+    c.meta_check(_SHARED_META)
+    fields = src.data.get("fields") if isinstance(src.data, dict) else None
+    if isinstance(fields, dict):
+        for key, spec in fields.items():
+            if isinstance(spec, dict) and "x-use" in spec:
+                c.add("unknown-keyword", ("fields", key, "x-use"), key="x-use",
+                      suggestion=",共享字段里不能再用 x-use")
+    problems.extend(c.problems)
+    return (fields if isinstance(fields, dict) else {}), problems
+
+
+class _Scope:
+    """Name resolution for formulas of one field (a row's fields come first)."""
+
+    def __init__(self, form_fields: dict, table: Field | None):
+        self.fields, self.table = form_fields, table
+
+    @staticmethod
+    def _match(level: dict, name: str):
+        if name in level:
+            return level[name]
+        by_title = [f for f in level.values() if f.title == name]
+        return by_title[0] if len(by_title) == 1 else None
+
+    def resolve(self, dotted: str) -> ex.Ref:
+        parts = dotted.split(".")
+        if self.table is not None and len(parts) == 1:
+            f = self._match(self.table.children, parts[0])
+            if f is not None:
+                return ex.Ref("row", self.table.path, f.key)
+        level, f = self.fields, None
+        for i, part in enumerate(parts):
+            f = self._match(level, part)
+            if f is None:
+                break
+            if f.kind == "table" and i + 1 < len(parts):
+                col = self._match(f.children, parts[i + 1])
+                if col is None or i + 2 != len(parts):
+                    f = None
+                    break
+                return ex.Ref("column", f.path, col.key)
+            level = f.children
+        if f is None:
+            for tf in (x for x in _iter(self.fields) if x.kind == "table"):
+                if len(parts) == 1 and self._match(tf.children, parts[0]):
+                    raise ex.ExprError("expr-row-outside", name=dotted, table=tf.key, title=tf.title)
+            names = [x.key for x in _iter(self.fields)] + [x.title for x in _iter(self.fields)]
+            if self.table:
+                names += list(self.table.children)
+            raise ex.ExprError("expr-unknown-field", name=dotted, suggestion=suggestion(parts[-1], names))
+        if f.kind in ("table", "section"):
+            raise ex.ExprError("expr-not-value", name=dotted, what="表格" if f.kind == "table" else "分组")
+        return ex.Ref("field", f.path)
+
+
+def _iter(level: dict):
+    for f in level.values():
+        yield from f.walk()
+
+
+class _Compiler:
+    def __init__(self, src, shared, shared_src):
+        self.src, self.shared, self.shared_src = src, shared, shared_src
+        self.problems: list[Problem] = []
+
+    def add(self, name, path, /, **params):
+        line, col = self.src.locate(path)
+        self.problems.append(Problem(name, path, self.src.filename, line, col, **params))
+
+    # ------------------------------------------------------------ meta-schema
+    def meta_check(self, validator=_META):
+        for err in validator.iter_errors(self.src.data):
+            self._meta_problem(err)
+
+    def _meta_problem(self, err):
+        path = tuple(err.absolute_path)
+        key = str(path[-1]) if path else "定义"
+        v, schema = err.validator, err.schema
+        if v == "additionalProperties" and isinstance(err.instance, dict):
+            known = list(schema.get("properties", {}))
+            for extra in err.instance:
+                if extra not in known:
+                    self.add("unknown-keyword", path + (extra,), key=extra, suggestion=suggestion(extra, known))
+        elif v == "enum":
+            what = "未知的" + {"x-kind": "字段类型", "type": "数据类型", "paper": "纸张大小",
+                              "orientation": "纸张方向", "blank": "空白类型", "reset": "编号重置周期",
+                              "x-widget": "控件", "format": "格式"}.get(key, f" '{key}' 取值")
+            self.add("unknown-value", path, what=what, value=err.instance,
+                     suggestion=suggestion(err.instance, err.validator_value),
+                     choices=", ".join(str(c) for c in err.validator_value))
+        elif v == "const":
+            self.add("bad-value", path, key=key, detail=f"只能是 {err.validator_value}")
+        elif v == "type":
+            self.add("wrong-type", path, key=key, expected=_TYPE_NAMES.get(str(err.validator_value), err.validator_value),
+                     actual=_type_name(err.instance))
+        elif v == "required":
+            for name in err.validator_value:
+                if isinstance(err.instance, dict) and name not in err.instance:
+                    self.add("missing-keyword", path, key=name)
+        elif v == "pattern" and len(path) >= 2 and path[-2:] == ("x-form", "id"):
+            self.add("bad-id", path, value=err.instance)
+        elif v == "pattern" and err.validator_value == META_SCHEMA["$defs"]["fieldMap"]["propertyNames"]["pattern"]:
+            self.add("bad-field-key", path + (err.instance,), key=err.instance)
+        else:
+            self.add("bad-value", path, key=key, detail=_meta_detail(err))
+
+    # ------------------------------------------------------------ compile
+    def run(self):
+        data = self.src.data
+        if not isinstance(data, dict):
+            self.add("not-mapping", ())
+            return None
+        self.meta_check()
+        doc = copy.deepcopy(data)
+        meta = doc.get("x-form") if isinstance(doc.get("x-form"), dict) else {}
+        layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}
+        props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
+        fields = self.build_fields(props, doc.get("required"), ("properties",), (), None)
+        form = Form(id=str(meta.get("id", "")), title=str(meta.get("title", "")), chapter=str(meta.get("chapter", "")),
+                    description=str(meta.get("description", "")), version=meta.get("version", 1)
+                    if isinstance(meta.get("version", 1), int) else 1, layout=layout,
+                    numbering=doc.get("x-numbering") if isinstance(doc.get("x-numbering"), dict) else None,
+                    fields=fields, definition=doc, filename=self.src.filename)
+        self.check_fields(form)
+        self.check_layout(form)
+        self.check_numbering(form)
+        self.compile_formulas(form)
+        return form
+
+    def build_fields(self, props: dict, required, def_path, data_path, table) -> dict:
+        out = {}
+        if isinstance(required, list):
+            for i, name in enumerate(required):
+                if isinstance(name, str) and name not in props:
+                    self.add("required-unknown", def_path[:-1] + ("required", i), value=name,
+                             suggestion=suggestion(name, props))
+        for key, spec in props.items():
+            if not isinstance(spec, dict) or not FIELD_KEY.match(str(key)):
+                continue
+            here = def_path + (key,)
+            spec = self.merge_shared(spec, here)
+            props[key] = spec
+            kind = spec.get("x-kind") if spec.get("x-kind") in KINDS else infer_kind(spec)
+            title = spec.get("title")
+            if not isinstance(title, str) or not title.strip():
+                self.add("missing-title", here, key=key)
+                title = str(key)
+            f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table)
+            if kind == "section" and isinstance(spec.get("properties"), dict):
+                f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),
+                                               f.path, table)
+            elif kind == "table":
+                items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
+                cols = items.get("properties") if isinstance(items.get("properties"), dict) else {}
+                if not cols:
+                    self.add("table-needs-columns", here, key=key)
+                f.children = self.build_fields(cols, items.get("required"), here + ("items", "properties"), f.path, f)
+            out[key] = f
+        for i, name in enumerate(required if isinstance(required, list) else []):
+            if name in out and "x-compute" in out[name].spec:
+                self.add("compute-required", def_path[:-1] + ("required", i), key=name)
+        return out
+
+    def merge_shared(self, spec, here):
+        name = spec.get("x-use")
+        if name is None:
+            return spec
+        base = self.shared.get(name) if isinstance(name, str) else None
+        if not isinstance(base, dict):
+            self.add("unknown-shared", here + ("x-use",), value=name, suggestion=suggestion(name, self.shared))
+            return spec
+        merged = {**copy.deepcopy(base), **spec}
+        return merged
+
+    def check_fields(self, form):
+        for f in form.walk():
+            spec, here = f.spec, f.def_path
+            declared = spec.get("type")
+            kind_type = KINDS.get(f.kind, (None,))[0]
+            if "x-kind" in spec and declared and kind_type and declared != kind_type and \
+                    not (kind_type == "number" and declared == "integer"):
+                self.add("kind-type-conflict", here + ("type",), kind=f.kind, type=declared)
+            if f.kind in ("choice", "multichoice") and not f.choices:
+                self.add("choices-missing", here, key=f.key)
+            if "default" in spec and f.choices:
+                defaults = spec["default"] if f.kind == "multichoice" and isinstance(spec["default"], list) \
+                    else [spec["default"]]
+                for d in defaults:
+                    if d not in f.choices:
+                        self.add("default-not-choice", here + ("default",), value=d,
+                                 choices="、".join(map(str, f.choices)))
+            if f.kind == "score" and not ("minimum" in spec and "maximum" in spec):
+                self.add("score-range", here, key=f.key)
+            lo, hi = spec.get("minimum"), spec.get("maximum")
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+                self.add("bad-range", here + ("minimum",), minimum=lo, maximum=hi)
+            width = spec.get("x-width")
+            if isinstance(width, (int, float)) and not 1 <= width <= 60:
+                self.add("bad-width", here + ("x-width",), value=width)
+            if isinstance(spec.get("pattern"), str):
+                try:
+                    re.compile(spec["pattern"])
+                except re.error as exc:
+                    self.add("bad-pattern", here + ("pattern",), detail=str(exc))
+            if "x-compute" in spec and f.kind not in COMPUTABLE_KINDS:
+                self.add("bad-compute-kind", here + ("x-compute",), key=f.key, kind=f.kind)
+            if f.kind == "table":
+                total = sum(c.spec.get("x-width", 0) for c in f.children.values()
+                            if isinstance(c.spec.get("x-width"), (int, float)))
+                paper = (form.layout.get("paper"), form.layout.get("orientation"))
+                limit = PAPER_CHARS.get(paper)
+                if limit and total > limit:
+                    self.add("table-too-wide", here, key=f.key, total=total, paper=f"{paper[0]} "
+                             f"{'纵向' if paper[1] == 'portrait' else '横向'}", limit=limit)
+
+    def check_layout(self, form):
+        raw = form.definition.get("x-layout") if isinstance(form.definition.get("x-layout"), dict) else {}
+        for part in ("header", "signatures"):
+            for i, item in enumerate(raw.get(part) or []):
+                if not isinstance(item, dict):
+                    continue
+                here = ("x-layout", part, i)
+                if not ({"field", "text", "label"} & set(item)):
+                    self.add("line-item-empty", here)
+                name = item.get("field")
+                if isinstance(name, str) and name not in form.fields:
+                    self.add("layout-unknown-field", here + ("field",), value=name,
+                             suggestion=suggestion(name, form.fields))
+        for part in ("intro", "closing"):
+            for i, text in enumerate(raw.get(part) or []):
+                for name in re.findall(r"\{([^{}]+)\}", text if isinstance(text, str) else ""):
+                    if name not in form.fields:
+                        self.add("layout-unknown-field", ("x-layout", part, i), value=name,
+                                 suggestion=suggestion(name, form.fields))
+
+    def check_numbering(self, form):
+        n = form.numbering
+        if not n or not isinstance(n.get("pattern"), str):
+            return
+        try:
+            numbering.parse_pattern(n["pattern"])
+            numbering.check_reset(n["pattern"], n.get("reset") if n.get("reset") in numbering.RESETS else "never")
+        except ValueError as exc:
+            self.add("numbering-pattern", ("x-numbering", "pattern"), value=n["pattern"], detail=str(exc))
+        df = n.get("date-field")
+        if df is not None:
+            f = form.fields.get(df) if isinstance(df, str) else None
+            if f is None or f.kind != "date":
+                self.add("numbering-date-field", ("x-numbering", "date-field"), value=df,
+                         suggestion=suggestion(df, [k for k, v in form.fields.items() if v.kind == "date"]))
+
+    def compile_formulas(self, form):
+        computed = {}
+        for f in form.walk():
+            scope = _Scope(form.fields, f.table)
+            for kw, attr in (("x-compute", "compute"), ("x-when", "when")):
+                text = f.spec.get(kw)
+                if not isinstance(text, str):
+                    continue
+                try:
+                    tree, deps = ex.compile_expr(text, scope)
+                except ex.ExprError as exc:
+                    self.add(exc.name, f.def_path + (kw,), **exc.params)
+                    continue
+                setattr(f, attr, tree)
+                if kw == "x-compute":
+                    f.deps = deps
+                    computed[f.path] = f
+        form.computed_order = self.order_computed(computed)
+
+    def order_computed(self, computed: dict) -> list:
+        """Topological order of computed fields; reports cycles."""
+        def dep_paths(f):
+            for ref in f.deps:
+                p = ref.path if ref.kind == "field" else ref.path + (ref.key,)
+                if p in computed:
+                    yield p
+
+        order, state = [], {}
+        reported = set()
+
+        def visit(p, stack):
+            if state.get(p) == "done":
+                return
+            if state.get(p) == "active":
+                cycle = stack[stack.index(p):] + [p]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    f = computed[p]
+                    self.add("compute-cycle", f.def_path + ("x-compute",),
+                             cycle=" → ".join(f"「{computed[x].title}」" for x in cycle))
+                return
+            state[p] = "active"
+            for d in dep_paths(computed[p]):
+                visit(d, stack + [p])
+            state[p] = "done"
+            order.append(computed[p])
+
+        for p in computed:
+            visit(p, [])
+        return order
+
+
+_TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "true 或 false",
+               "object": "「关键字: 值」的形式", "array": "列表(每项以 - 开头)", "null": "空"}
+
+
+def _type_name(v) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return f"数字 {v}"
+    if isinstance(v, str):
+        return f"文字 '{v}'"
+    if isinstance(v, list):
+        return "列表"
+    if isinstance(v, dict):
+        return "「关键字: 值」"
+    return "空值"
+
+
+def _meta_detail(err) -> str:
+    v, vv = err.validator, err.validator_value
+    return {
+        "minimum": f"不能小于 {vv}", "maximum": f"不能大于 {vv}", "exclusiveMinimum": f"必须大于 {vv}",
+        "minLength": "不能为空", "maxLength": f"不能超过 {vv} 个字符", "minItems": f"至少要有 {vv} 项",
+        "maxItems": f"最多 {vv} 项", "uniqueItems": "列表中有重复的项", "pattern": f"格式不符合 {vv}",
+    }.get(v, err.message)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages biaoge needs, only those missing.
+# Usage: scripts/system-packages.sh [run|test]
+#   run  - CJK fonts and HarfBuzz's subsetter (PDF rendering)
+#   test - the above plus chromium (browser tests), LibreOffice Calc
+#          (recalculates Excel formulas in tests) and poppler-utils (pdftotext).
+set -euo pipefail
+want=(fonts-noto-cjk libharfbuzz-subset0 fonts-wqy-microhei)
+if [ "${1:-run}" = test ]; then
+  want+=(chromium libreoffice-calc-nogui poppler-utils nodejs)
+fi
+missing=()
+for p in "${want[@]}"; do
+  if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "biaoge: missing system packages: ${missing[*]} (no apt-get here; install them by hand)" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "biaoge: installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,175 @@
+"""Every code of the error catalogue: its message and its location (file:line, JSON path).
+
+Each case is a definition with one mistake; the line marked `# <-` is where
+the problem must be reported."""
+import pytest
+
+from forms.catalog import load_catalog
+from forms.errors import CATALOGUE
+
+BASE = """
+x-form:
+  id: demo
+  title: 演示表
+properties:
+  name:
+    title: 名称
+  qty:
+    title: 数量
+    x-kind: integer
+"""
+
+TABLE = """
+x-form:
+  id: demo
+  title: 演示表
+properties:
+  items:
+    title: 明细
+    x-kind: table
+    items:
+      properties:
+        qty:
+          title: 数量
+          x-kind: integer
+        price:
+          title: 单价
+          x-kind: money
+        amount:
+          title: 金额
+          x-kind: money
+          x-compute: qty * price
+"""
+
+CASES = {
+    "syntax": ("x-form:\n  id: demo\n  title: 演示表\n properties:  # <-\n  name: {title: 名称}\n", "/", None),
+    "tab-indent": ("x-form:\n\tid: demo  # <-\n", "/", None),
+    "empty-file": ("", "/", None),
+    "duplicate-key": (BASE + "  name:  # <-\n    title: 名称二\n", "/properties/name", "name"),
+    "not-mapping": ("- 名称  # <-\n- 数量\n", "/", None),
+    "unknown-keyword": (TABLE.replace("    x-kind: table\n", "    x-kind: table\n    x-rwos: 5  # <-\n"),
+                        "/properties/items/x-rwos", "是否想写 'x-rows'"),
+    "unknown-value": (BASE.replace("x-kind: integer", "x-kind: nubmer  # <-"), "/properties/qty/x-kind",
+                      "未知的字段类型 'nubmer',是否想写 'number'?"),
+    "wrong-type": (BASE.replace("title: 名称", "title: [名称]  # <-"), "/properties/name/title", "应为文字"),
+    "missing-keyword": (BASE.replace("  title: 演示表\n", "", 1).replace("x-form:", "x-form:  # <-"), "/x-form",
+                        "'title'"),
+    "bad-value": (BASE.replace("  title: 演示表\n", "  title: 演示表\n  version: 0  # <-\n", 1),
+                  "/x-form/version", "不能小于 1"),
+    "bad-field-key": (BASE.replace("  qty:", "  1qty:  # <-"), "/properties/1qty", "1qty"),
+    "bad-id": (BASE.replace("id: demo", "id: Demo-1  # <-"), "/x-form/id", "Demo-1"),
+    "missing-title": (BASE.replace("    title: 名称\n", "    x-kind: text\n").replace("  name:", "  name:  # <-"),
+                      "/properties/name", "'name'"),
+    "unknown-shared": (BASE + "  customer:\n    x-use: custmer_name  # <-\n", "/properties/customer/x-use",
+                       "是否想写 'customer_name'"),
+    "kind-type-conflict": (BASE.replace("x-kind: integer", "x-kind: date\n    type: integer  # <-"),
+                           "/properties/qty/type", "date"),
+    "choices-missing": (BASE + "  level:  # <-\n    title: 等级\n    x-kind: choice\n", "/properties/level", "level"),
+    "default-not-choice": (BASE + "  level:\n    title: 等级\n    enum: [甲, 乙]\n    default: 丙  # <-\n",
+                           "/properties/level/default", "'丙'"),
+    "score-range": (BASE + "  score:  # <-\n    title: 得分\n    x-kind: score\n", "/properties/score", "score"),
+    "bad-range": (BASE.replace("x-kind: integer", "x-kind: integer\n    minimum: 10  # <-\n    maximum: 1"),
+                  "/properties/qty/minimum", "10"),
+    "table-needs-columns": (BASE + "  rows:  # <-\n    title: 明细\n    x-kind: table\n", "/properties/rows", "rows"),
+    "required-unknown": (BASE + "required: [name, nmae]  # <-\n", "/required/1", "是否想写 'name'"),
+    "bad-width": (BASE.replace("x-kind: integer", "x-kind: integer\n    x-width: 0  # <-"),
+                  "/properties/qty/x-width", "0"),
+    "table-too-wide": (TABLE.replace("  items:\n    title: 明细", "  items:  # <-\n    title: 明细")
+                       .replace("title: 单价", "title: 单价\n          x-width: 40")
+                       .replace("title: 金额", "title: 金额\n          x-width: 20"),
+                       "/properties/items", "60"),
+    "layout-unknown-field": (BASE + "x-layout:\n  header:\n    - field: nmae  # <-\n", "/x-layout/header/0/field",
+                             "是否想写 'name'"),
+    "line-item-empty": (BASE + "x-layout:\n  signatures:\n    - blank: line  # <-\n", "/x-layout/signatures/0", None),
+    "bad-compute-kind": (BASE + "  day:\n    title: 日期\n    x-kind: date\n    x-compute: qty + 1  # <-\n",
+                         "/properties/day/x-compute", "date"),
+    "compute-required": (BASE + "  double:\n    title: 两倍\n    x-kind: integer\n    x-compute: qty * 2\n"
+                         "required: [name, double]  # <-\n", "/required/1", "double"),
+    "bad-pattern": (BASE.replace("    title: 名称\n", "    title: 名称\n    pattern: '([a-z]'  # <-\n"),
+                    "/properties/name/pattern", None),
+    "expr-syntax": (TABLE.replace("x-compute: qty * price", "x-compute: qty * * price  # <-"),
+                    "/properties/items/items/properties/amount/x-compute", "公式有误"),
+    "expr-unknown-field": (TABLE.replace("x-compute: qty * price", "x-compute: qty * prcie  # <-"),
+                           "/properties/items/items/properties/amount/x-compute", "是否想写 'price'"),
+    "expr-unknown-function": (TABLE + "  total:\n    title: 合计\n    x-kind: money\n"
+                              "    x-compute: summ(items.amount)  # <-\n", "/properties/total/x-compute",
+                              "是否想写 'sum'"),
+    "expr-arity": (TABLE + "  total:\n    title: 合计\n    x-kind: money\n    x-compute: round()  # <-\n",
+                   "/properties/total/x-compute", "round"),
+    "expr-column-scalar": (TABLE + "  total:\n    title: 合计\n    x-kind: money\n"
+                           "    x-compute: items.amount * 2  # <-\n", "/properties/total/x-compute", "sum"),
+    "expr-too-complex": (BASE + "  big:\n    title: 大\n    x-kind: integer\n    x-compute: " + "+".join(["qty"] * 130)
+                         + "  # <-\n", "/properties/big/x-compute", "太长"),
+    "expr-not-value": (TABLE + "  total:\n    title: 合计\n    x-kind: money\n    x-compute: items + 1  # <-\n",
+                       "/properties/total/x-compute", "表格"),
+    "compute-cycle": (BASE + "  a:\n    title: 甲\n    x-kind: integer\n    x-compute: b + 1  # <-\n"
+                      "  b:\n    title: 乙\n    x-kind: integer\n    x-compute: a + qty\n",
+                      "/properties/a/x-compute", "「甲」 → 「乙」 → 「甲」"),
+    "expr-row-outside": (TABLE + "  total:\n    title: 合计\n    x-kind: money\n    x-compute: amount * 2  # <-\n",
+                         "/properties/total/x-compute", "sum(items.amount)"),
+    "numbering-pattern": (BASE + "x-numbering:\n  pattern: DH-{yyyy}-{sq:4}  # <-\n", "/x-numbering/pattern", "{sq:4}"),
+    "numbering-date-field": (BASE + "x-numbering:\n  pattern: DH-{yyyy}{mm}-{seq:4}\n  reset: month\n"
+                             "  date-field: name  # <-\n", "/x-numbering/date-field", "name"),
+}
+
+
+def _marked_line(text):
+    for n, line in enumerate(text.lstrip("\n").splitlines(), 1):
+        if "# <-" in line:
+            return n
+    return 1
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_error_code_message_and_location(code, make_schemas):
+    text, pointer, fragment = CASES[code]
+    folder = make_schemas({"demo.yaml": text})
+    cat = load_catalog(folder, display_root=folder)
+    found = [p for p in cat.problems if p.name == code]
+    assert found, f"expected {code}, got: " + "\n".join(map(str, cat.problems))
+    p = found[0]
+    assert p.file == "demo.yaml"
+    assert p.line == _marked_line(text), str(p)
+    assert p.pointer == pointer, str(p)
+    if fragment:
+        assert fragment in str(p), str(p)
+    assert p.message and p.code.code.startswith("E")
+    assert str(p).startswith(f"demo.yaml:{p.line}:{p.col}: ")
+
+
+def test_duplicate_id_names_both_files(make_schemas):
+    folder = make_schemas({"a.yaml": BASE, "b.yaml": BASE.replace("title: 演示表", "title: 另一个表")})
+    cat = load_catalog(folder, display_root=folder)
+    [p] = [p for p in cat.problems if p.name == "duplicate-id"]
+    assert (p.file, p.line, p.pointer) == ("b.yaml", 2, "/x-form/id")
+    assert "a.yaml" in p.message
+    assert list(cat.forms) == ["demo"]
+
+
+def test_unreadable_file_is_reported_and_others_load(make_schemas):
+    folder = make_schemas({"bad.yaml": b"\xff\xfe\x00broken", "good.yaml": BASE})
+    cat = load_catalog(folder, display_root=folder)
+    [p] = [p for p in cat.problems if p.name == "read-failed"]
+    assert (p.file, p.line) == ("bad.yaml", 1)
+    assert "demo" in cat.forms
+
+
+def test_every_catalogue_code_is_tested():
+    covered = set(CASES) | {"duplicate-id", "read-failed"}
+    assert covered == set(CATALOGUE)
+
+
+def test_all_problems_of_all_files_in_one_run(make_schemas):
+    folder = make_schemas({
+        "a.yaml": CASES["unknown-keyword"][0],
+        "b.yaml": CASES["syntax"][0],
+        "c.yaml": CASES["expr-unknown-field"][0].replace("id: demo", "id: demo_c"),
+        "d.yaml": CASES["compute-cycle"][0].replace("id: demo", "id: demo_d")
+                  .replace("x-kind: integer\n    x-compute: b", "x-kind: nubmer\n    x-compute: b"),
+        "ok.yaml": BASE.replace("id: demo", "id: fine"),
+    })
+    cat = load_catalog(folder, display_root=folder)
+    names = {(p.file, p.name) for p in cat.problems}
+    assert {("a.yaml", "unknown-keyword"), ("b.yaml", "syntax"), ("c.yaml", "expr-unknown-field"),
+            ("d.yaml", "unknown-value"), ("d.yaml", "compute-cycle")} <= names
+    assert "fine" in cat.forms
