@@ -20,7 +20,7 @@ LIMIT = Decimal("1000000000000")  # 一万亿: amounts beyond are refused
 def to_cents(value) -> int:
     """Round a number to whole fen, half away from zero."""
     try:
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        d = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"not a number: {value!r}") from None
     return int((d * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -14,7 +14,7 @@ browser, with forms/js/expr-runtime.js) and into an Excel formula.
 Shared semantics, identical in the three targets: an empty value counts as
 0 (or "" beside text); x / 0 is 0; text compares without regard to case;
 min/max skip empty cells and give 0 when nothing is left; round() rounds
-half away from zero.
+half away from zero after cutting to 15 significant digits (as Excel does).
 """
 from __future__ import annotations
 
@@ -241,7 +241,9 @@ def num(v) -> float:
 
 
 def round_half_away(x, digits=0):
-    d = Decimal(repr(float(num(x)))).quantize(Decimal(1).scaleb(-int(num(digits))), rounding=ROUND_HALF_UP)
+    """Round half away from zero after cutting to 15 significant digits, as
+    spreadsheets do: 12.5 * 1.13 (14.124999999999998 in binary) gives 14.13."""
+    d = Decimal(f"{float(num(x)):.15g}").quantize(Decimal(1).scaleb(-int(num(digits))), rounding=ROUND_HALF_UP)
     return float(d)
 
 

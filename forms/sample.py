@@ -19,8 +19,8 @@ def sample_submission(form, seed: int = 0, rows: int = 3) -> dict:
 def _object(fields: dict, rng, rows) -> dict:
     out = {}
     for f in fields.values():
-        if f.computed or f.when is not None:
-            continue
+        if f.computed:
+            continue  # conditional fields get a value too; check() drops it when hidden
         out[f.key] = _value(f, rng, rows)
     return out
 

@@ -35,8 +35,9 @@
   }
   function roundHalfAway(x, digits) {
     x = n(x); digits = Math.trunc(n(digits));
-    var s = Math.abs(x).toString();
-    // shift by the decimal string, as Python's Decimal(repr(x)) does, to avoid 1.005*100 = 100.4999
+    // cut to 15 significant digits as spreadsheets do (12.5*1.13 = 14.124999999999998 -> 14.125),
+    // then shift by the decimal string to avoid 1.005*100 = 100.4999
+    var s = Number(Math.abs(x).toPrecision(15)).toString();
     var shifted = Number(Math.round(Number(s + "e" + digits)) + "e-" + digits);
     if (!isFinite(shifted)) shifted = Math.round(Math.abs(x) * Math.pow(10, digits)) / Math.pow(10, digits);
     return x < 0 ? -shifted : shifted;
