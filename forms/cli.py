@@ -73,21 +73,8 @@ def validate(paths, as_json):
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 def check(form, data, schemas):
-    cat = _catalog(schemas)
-    definition = cat.get(form)
-    if definition is None:
-        bad = [p for p in cat.problems if form in p.file]
-        _echo_problems(bad)
-        raise click.ClickException(f"没有找到表单 '{form}'" + ("(它的定义有错误,见上)" if bad else ""))
-    try:
-        text = Path(data).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"无法读取 {data}:{exc}")
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{data}:{exc.lineno}:{exc.colno}: 不是有效的 JSON({exc.msg})")
-    result = check_submission(definition, payload)
+    definition = _form_or_fail(schemas, form)
+    result = check_submission(definition, _read_json(data))
     if result.ok:
         click.echo(json.dumps(result.data, ensure_ascii=False, indent=2))
         return
@@ -112,6 +99,85 @@ def new(form_id, title, schemas, output):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_definition(form_id, title), "utf-8")
     click.echo(f"已生成 {target}。编辑后运行:biaoge validate {target.parent}")
+
+
+def _form_or_fail(schemas, form_id):
+    cat = _catalog(schemas)
+    definition = cat.get(form_id)
+    if definition is None:
+        bad = [p for p in cat.problems if form_id in p.file]
+        _echo_problems(bad)
+        raise click.ClickException(f"没有找到表单 '{form_id}'" + ("(它的定义有错误,见上)" if bad else ""))
+    return definition
+
+
+def _read_json(path):
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"无法读取 {path}:{exc}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}:{exc.lineno}:{exc.colno}: 不是有效的 JSON({exc.msg})")
+
+
+@main.command(help="把表单渲染为网页、PDF 或 Excel;不给 --data 时为空白表。\n\n"
+                   "Render a form (blank, or filled with --data) as html, print, pdf or xlsx.")
+@click.argument("form")
+@click.option("--format", "fmt", default="pdf", show_default=True, help="html | print | pdf | xlsx")
+@click.option("--data", type=click.Path(dir_okay=False), help="提交的数据 JSON / submission JSON")
+@click.option("--number", default="", help="编号,印在表头 / serial number to print")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出文件 / output file")
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+def render(form, fmt, data, number, output, schemas):
+    from datetime import date
+
+    from renderers import base
+    definition = _form_or_fail(schemas, form)
+    try:
+        renderer = base.get(fmt)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0]))
+    record = None
+    if data:
+        result = check_submission(definition, _read_json(data))
+        if not result.ok:
+            for e in result.errors:
+                click.echo(f"{e['path'] or '/'}: {e['message']}", err=True)
+            raise click.ClickException(f"数据有 {len(result.errors)} 处错误,未生成文件。")
+        record = base.Record(result.data, number=number, created=date.today().isoformat())
+    try:
+        content = renderer.render(definition, record)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc))
+    target = Path(output) if output else Path("output") / f"{definition.id}{'-' + number if number else ''}" \
+        f"{'' if record else '-blank'}{renderer.extension}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    click.echo(f"已生成 {target}({len(content) // 1024 + 1} KB)")
+
+
+@main.command("import", help="读取填好的 Excel 模板,输出提交的数据或错误(指明单元格)。\n\n"
+                             "Read a filled Excel template back; print the submission or the errors.")
+@click.argument("form")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+def import_(form, file, schemas):
+    from renderers.xlsx_import import import_workbook
+    definition = _form_or_fail(schemas, form)
+    try:
+        content = Path(file).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"无法读取 {file}:{exc}")
+    result = import_workbook(definition, content)
+    if not result.errors:
+        click.echo(json.dumps(result.data, ensure_ascii=False, indent=2))
+        return
+    for e in result.errors:
+        click.echo(e["message"], err=True)
+    click.echo(f"共 {len(result.errors)} 处错误。", err=True)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

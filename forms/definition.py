@@ -133,8 +133,8 @@ def check_shared(src):
 class _Scope:
     """Name resolution for formulas of one field (a row's fields come first)."""
 
-    def __init__(self, form_fields: dict, table: Field | None):
-        self.fields, self.table = form_fields, table
+    def __init__(self, form_fields: dict, table: Field | None, section: Field | None = None):
+        self.fields, self.table, self.section = form_fields, table, section
 
     @staticmethod
     def _match(level: dict, name: str):
@@ -149,6 +149,10 @@ class _Scope:
             f = self._match(self.table.children, parts[0])
             if f is not None:
                 return ex.Ref("row", self.table.path, f.key)
+        if self.section is not None and self.table is None:
+            f = self._match(self.section.children, parts[0])
+            if f is not None and len(parts) == 1 and f.kind not in ("table", "section"):
+                return ex.Ref("field", f.path)
         level, f = self.fields, None
         for i, part in enumerate(parts):
             f = self._match(level, part)
@@ -195,7 +199,8 @@ class _Compiler:
 
     def _meta_problem(self, err):
         path = tuple(err.absolute_path)
-        key = str(path[-1]) if path else "定义"
+        key = (f"{path[-2]} 的第 {path[-1] + 1} 项" if len(path) > 1 else f"第 {path[-1] + 1} 项") \
+            if path and isinstance(path[-1], int) else (str(path[-1]) if path else "定义")
         v, schema = err.validator, err.schema
         if v == "additionalProperties" and isinstance(err.instance, dict):
             known = list(schema.get("properties", {}))
@@ -372,8 +377,10 @@ class _Compiler:
 
     def compile_formulas(self, form):
         computed = {}
+        parents = {id(c): p for p in form.walk() for c in p.children.values()}
         for f in form.walk():
-            scope = _Scope(form.fields, f.table)
+            parent = parents.get(id(f))
+            scope = _Scope(form.fields, f.table, parent if parent is not None and parent.kind == "section" else None)
             for kw, attr in (("x-compute", "compute"), ("x-when", "when")):
                 text = f.spec.get(kw)
                 if not isinstance(text, str):

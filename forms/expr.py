@@ -340,19 +340,25 @@ def get_path(data, path):
 
 
 # ---------------------------------------------------------------- JavaScript
+def _js_str(value) -> str:
+    """A JavaScript literal that is also safe inside an HTML <script> element."""
+    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
 def to_js(tree) -> str:
     """A JavaScript expression over `d` (the form data), `r` (the current row)
     and `B` (the runtime in forms/js/expr-runtime.js)."""
     kind = tree[0]
     if kind in ("num", "str"):
-        return json.dumps(tree[1], ensure_ascii=False)
+        return _js_str(tree[1])
     if kind == "ref":
         ref = tree[1]
         if ref.kind == "field":
-            return f"B.get(d, {json.dumps(list(ref.path), ensure_ascii=False)})"
+            return f"B.get(d, {_js_str(list(ref.path))})"
         if ref.kind == "row":
-            return f"B.get(r, {json.dumps([ref.key], ensure_ascii=False)})"
-        return f"B.col(d, {json.dumps(list(ref.path), ensure_ascii=False)}, {json.dumps(ref.key, ensure_ascii=False)})"
+            return f"B.get(r, {_js_str([ref.key])})"
+        return f"B.col(d, {_js_str(list(ref.path))}, {_js_str(ref.key)})"
     if kind == "neg":
         return f"(-B.n({to_js(tree[1])}))"
     if kind == "bin":
@@ -361,7 +367,7 @@ def to_js(tree) -> str:
             return f"B.div({a}, {b})"
         return f"(B.n({a}) {tree[1]} B.n({b}))"
     if kind == "cmp":
-        return f"B.cmp({json.dumps(tree[1])}, {to_js(tree[2])}, {to_js(tree[3])})"
+        return f"B.cmp({_js_str(tree[1])}, {to_js(tree[2])}, {to_js(tree[3])})"
     name, args = tree[1], [to_js(a) for a in tree[2]]
     if name == "if":
         return f"(B.truthy({args[0]}) ? {args[1]} : {args[2]})"

@@ -58,6 +58,12 @@ def parse(text: str, filename: str) -> Source:
             if "\t" in indent:
                 src.problems.append(Problem("tab-indent", (), filename, n, indent.index("\t") + 1))
                 return src
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^(\s*(?:-\s+)?)([A-Za-z$][\w$-]*)(：|:(?=[^\s]))", line)
+        if m and not line.strip().startswith("#") and "://" not in line:
+            src.problems.append(Problem("syntax", (), filename, n, len(m.group(1)) + len(m.group(2)) + 1,
+                                        detail="关键字后的冒号必须是半角冒号 ':',且后面要有空格"))
+            return src
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

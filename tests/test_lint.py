@@ -173,3 +173,35 @@ def test_all_problems_of_all_files_in_one_run(make_schemas):
     assert {("a.yaml", "unknown-keyword"), ("b.yaml", "syntax"), ("c.yaml", "expr-unknown-field"),
             ("d.yaml", "unknown-value"), ("d.yaml", "compute-cycle")} <= names
     assert "fine" in cat.forms
+
+
+@pytest.mark.parametrize("line", ["  title:演示表", "  title：演示表"])
+def test_colon_mistakes_point_at_their_line(make_schemas, line):
+    folder = make_schemas({"demo.yaml": "x-form:\n  id: demo\n" + line + "\nproperties: {}\n"})
+    [p] = load_catalog(folder, display_root=folder).problems
+    assert (p.name, p.line) == ("syntax", 3)
+    assert "半角冒号" in p.message
+
+
+def test_formula_in_a_section_sees_its_neighbours(make_schemas):
+    folder = make_schemas({"demo.yaml": """
+        x-form: {id: demo, title: 演示表}
+        properties:
+          perf:
+            title: 业绩
+            x-kind: section
+            properties:
+              target: {title: 目标, x-kind: money}
+              actual: {title: 实际, x-kind: money}
+              rate: {title: 完成率, x-kind: percent, x-compute: round(actual / target * 100, 1)}
+    """})
+    cat = load_catalog(folder, display_root=folder)
+    assert cat.ok, [str(p) for p in cat.problems]
+    from forms.submission import check
+    assert check(cat.require("demo"), {"perf": {"target": 200, "actual": 50}}).data["perf"]["rate"] == 25
+
+
+def test_list_items_are_named_by_position(make_schemas):
+    folder = make_schemas({"demo.yaml": BASE + "x-layout:\n  notes: [注:一, 2]\n"})
+    [p] = load_catalog(folder, display_root=folder).problems
+    assert "notes 的第 2 项" in p.message

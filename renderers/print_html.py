@@ -1,0 +1,273 @@
+"""The print HTML of a form (format "print"), blank or filled: what the PDF is made from.
+
+It looks like the paper form: centred title, header line, bordered grid,
+line-item table with a 合计 row and the amount in words, signature line,
+notes. Tables longer than a page are split here, not by the layout engine,
+so that each page's part carries its own header row and 本页小计 (a page
+subtotal of the money columns); the split uses the row heights the print
+CSS fixes, with a safety margin.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .base import Record, Renderer, register
+from .layout import Grid, SectionBlock, TableBlock, build_layout, display, fill_text
+from .templating import asset, environment
+
+# Paper sizes in mm and the print CSS's fixed heights in mm (see print.css).
+PAPER_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420)}
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 12, 16, 14
+H_TITLE, H_HEADER, H_LINE, H_GRID_ROW, H_TEXTAREA_ROW, H_SECTION = 17, 9, 8, 9, 18, 9
+H_TABLE_HEAD, H_ROW, H_SIGNATURES, H_NOTE = 16, 8, 16, 6
+SAFETY = 0.92
+CN_NUMBERS = "零一二三四五六七八九十"
+
+
+@dataclass
+class TablePart:
+    """The rows of a table that fall on one page."""
+    block: TableBlock
+    rows: list                      # (row number, row data or None)
+    first: bool
+    last: bool
+    subtotal: dict | None = None    # column key -> page sum (None: no subtotal row)
+
+
+@dataclass
+class Page:
+    blocks: list = field(default_factory=list)   # Grid | SectionBlock | TablePart, in order
+    first: bool = False
+    last: bool = False
+
+
+def text_lines(text: str, width_chars: float) -> int:
+    """Printed lines of `text` in a cell `width_chars` Chinese characters wide."""
+    if not text:
+        return 1
+    units = sum(1 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return max(1, math.ceil(units / max(width_chars * 0.95, 1)))
+
+
+def paginate(lay, data: dict | None) -> list:
+    """Split the form into pages; only long tables cause page breaks."""
+    paper_w, paper_h = PAPER_MM.get(lay.paper, PAPER_MM["A4"])
+    if lay.orientation == "landscape":
+        paper_w, paper_h = paper_h, paper_w
+    height = (paper_h - MARGIN_TOP - MARGIN_BOTTOM) * SAFETY
+    tail = H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes) + H_LINE * len(lay.closing)
+    pages = [Page(first=True)]
+    used = H_TITLE + H_HEADER * bool(lay.header) + H_LINE * len(lay.intro)
+
+    def block_height(block) -> float:
+        if isinstance(block, Grid):
+            return sum(H_TEXTAREA_ROW if any(c.field.kind == "textarea" for c in row) else H_GRID_ROW
+                       for row in block.rows)
+        if isinstance(block, SectionBlock):
+            return H_SECTION + sum(block_height(b) for b in block.blocks)
+        if isinstance(block, TableBlock):
+            return H_TABLE_HEAD + H_ROW * (block.blank_rows + len(block.words) + bool(block.totals))
+        return 0
+
+    blocks = list(lay.blocks)
+    for i, block in enumerate(blocks):
+        after = tail + sum(block_height(b) for b in blocks[i + 1:])
+        if not isinstance(block, TableBlock):
+            pages[-1].blocks.append(block)
+            used += block_height(block)
+            continue
+        values = (data or {}).get(block.field.key) if data is not None else None
+        rows = list(values) if isinstance(values, list) else []
+        filled = [(n + 1, r) for n, r in enumerate(rows)]
+        filled += [(len(filled) + k + 1, None) for k in range(max(0, block.blank_rows - len(filled)))]
+        heights = [H_ROW * max(text_lines(display(c, (r or {}).get(c.key)), w)
+                               for c, w in zip(block.columns, block.widths)) for _, r in filled]
+        foot = H_ROW * (len(block.words) + bool(block.totals))
+        parts, start = [], 0
+        while True:
+            room = height - used - H_TABLE_HEAD
+            rest = heights[start:]
+            if sum(rest) + foot + after <= room or not rest:
+                parts.append((start, len(filled)))
+                break
+            room -= H_ROW if block.subtotal_columns else 0
+            take, acc = 0, 0.0
+            while take < len(rest) and acc + rest[take] <= room:
+                acc += rest[take]
+                take += 1
+            take = max(take, 1) if used == 0 else take
+            if take:
+                parts.append((start, start + take))
+                start += take
+            pages.append(Page())
+            used = 0
+        for k, (a, b) in enumerate(parts):
+            part = TablePart(block, filled[a:b], first=k == 0, last=k == len(parts) - 1)
+            if len(parts) > 1 and block.subtotal_columns:
+                part.subtotal = {key: sum(_number((r or {}).get(key)) for _, r in part.rows)
+                                 for key in block.subtotal_columns}
+            page = pages[len(pages) - len(parts) + k]
+            page.blocks.append(part)
+        used += sum(heights[parts[-1][0]:]) + H_TABLE_HEAD + foot
+    pages[-1].last = True
+    return pages
+
+
+def _number(v) -> float:
+    try:
+        return float(v) if v not in (None, "") else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+# ---------------------------------------------------------------- view model
+def options(f, value=None, filled=False) -> list:
+    """(mark, label) pairs for choices printed as ☐/☑."""
+    choices = [("是", True), ("否", False)] if f.kind == "boolean" else [(str(c), c) for c in f.choices]
+    picked = value if isinstance(value, list) else [value]
+    return [("☑" if filled and v in picked else "☐", label) for label, v in choices]
+
+
+def date_blank(kind: str) -> str:
+    return "　　　年　　月　　日" if kind == "date" else "　　　年　　月" if kind == "month" else ""
+
+
+def cell(f, value, filled: bool, compact: bool = False) -> dict:
+    """One value box: {'text': …} or {'opts': [(mark, label)]}; `compact` for table cells."""
+    if f.kind in ("choice", "multichoice", "boolean") and len(options(f)) <= 8:
+        if filled or value is None:
+            return {"opts": options(f, value, filled)}
+    if not filled:
+        return {"text": date_blank(f.kind)}
+    if compact and f.kind == "date" and isinstance(value, str):
+        return {"text": value.replace("-", ".")}
+    return {"text": display(f, value)}
+
+
+def line_items(items, data, record) -> list:
+    out = []
+    for it in items:
+        if it.kind == "text":
+            out.append({"text": it.label})
+            continue
+        view = {"label": it.label, "value": "", "width": 6}
+        if it.kind == "field":
+            value = (data or {}).get(it.field.key)
+            view["width"] = it.field.spec.get("x-width", 6)
+            if value not in (None, ""):
+                view["value"] = display(it.field, value)
+            elif it.field.kind in ("date", "month"):
+                view["value"] = date_blank(it.field.kind)
+        elif it.blank == "date":
+            view["value"] = display_date(record.created) if record and record.created else date_blank("date")
+        elif it.blank == "number":
+            view["width"] = 8
+            view["value"] = record.number if record and record.number else ""
+        out.append(view)
+    return out
+
+
+def display_date(iso: str) -> str:
+    y, m, d = iso[:10].split("-")
+    return f"{y}年{int(m)}月{int(d)}日"
+
+
+def grid_view(block, values, filled) -> list:
+    rows = []
+    for row in block.rows:
+        rows.append({"tall": any(c.field.kind == "textarea" for c in row), "cells": [
+            {"title": c.field.title, "unit": c.field.spec.get("x-unit", "") if c.field.kind != "money" else "",
+             "colspan": c.span * 2 - 1,
+             "value": cell(c.field, values.get(c.field.key) if isinstance(values, dict) else None, filled),
+             "kind": c.field.kind} for c in row]})
+    return rows
+
+
+def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
+    """合计 / 本页小计 row: the label spans the columns before the first summed one."""
+    keys = [c.key for c in block.columns]
+    first = min(keys.index(k) for k in sums) if sums else len(keys)
+    cells = [{"text": fmt(block.columns[i], sums[keys[i]]) if filled and keys[i] in sums else "",
+              "kind": block.columns[i].kind} for i in range(first, len(keys))]
+    return {"label": label, "colspan": first + 1, "cells": cells}
+
+
+def table_view(part: TablePart, data, filled) -> dict:
+    block = part.block
+    money = lambda f, v: f"{v:,.2f}" if isinstance(v, (int, float)) else display(f, v)
+    rows = []
+    for n, r in part.rows:
+        rows.append({"seq": n if r is not None else "", "cells": [
+            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else
+                 (cell(c, None, False) if not filled and c.kind in ("choice", "boolean") and len(options(c)) <= 3
+                  else {"text": ""}), kind=c.kind) for c in block.columns]})
+    summaries = []
+    if part.subtotal is not None:
+        summaries.append(summary_row(block, "本页小计", part.subtotal, filled, money))
+    words = []
+    if part.last:
+        if block.totals:
+            sums = {k: (data or {}).get(f.key) for k, f in block.totals.items()}
+            summaries.append(summary_row(block, "合计", sums, filled,
+                                         lambda f, v: display(block.totals[f.key], v)))
+        words = [{"title": w.title, "value": (data or {}).get(w.key, "") if filled else ""} for w in block.words]
+    widths = [3] + list(block.widths)
+    total = sum(widths)
+    return {"title": block.field.title, "head": [c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind != "money" else "")
+                     for c in block.columns],
+            "widths": [round(100 * w / total, 2) for w in widths], "rows": rows, "summaries": summaries,
+            "words": words, "ncols": len(block.columns) + 1}
+
+
+def page_blocks(page: Page, data, filled) -> list:
+    out = []
+
+    def add(block, values):
+        if isinstance(block, Grid):
+            out.append({"type": "grid", "columns": block.columns, "rows": grid_view(block, values, filled)})
+        elif isinstance(block, SectionBlock):
+            out.append({"type": "section", "title": block.field.title})
+            inner = values.get(block.field.key) if isinstance(values, dict) else None
+            for b in block.blocks:
+                add(b, inner if isinstance(inner, dict) else {})
+        elif isinstance(block, TableBlock):
+            rows = values.get(block.field.key) if isinstance(values, dict) else None
+            rows = rows if isinstance(rows, list) else []
+            filled_rows = [(i + 1, r) for i, r in enumerate(rows)]
+            filled_rows += [(len(rows) + k + 1, None) for k in range(max(0, block.blank_rows - len(rows)))]
+            out.append({"type": "table", **table_view(TablePart(block, filled_rows, True, True), values, filled)})
+        else:
+            out.append({"type": "table", **table_view(block, data, filled)})
+
+    for block in page.blocks:
+        add(block, data or {})
+    return out
+
+
+@register
+class PrintHtmlRenderer(Renderer):
+    name = "print"
+    extension = ".html"
+    media_type = "text/html; charset=utf-8"
+    label = "打印版网页"
+
+    def render(self, form, record: Record | None = None) -> bytes:
+        lay = build_layout(form)
+        return self.document(form, record, lay.copies or [""]).encode("utf-8")
+
+    def document(self, form, record: Record | None, copies: list) -> str:
+        """HTML for the given copies (one page set per copy label)."""
+        data = record.data if record else None
+        lay = build_layout(form, data)
+        filled = record is not None
+        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled)}
+                 for p in paginate(lay, data)]
+        n = len(lay.copies)
+        return environment().get_template("print.html.j2").render(
+            form=form, lay=lay, record=record, pages=pages, copies=copies,
+            copies_note=f"一式{CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else "",
+            header=line_items(lay.header, data, record), signatures=line_items(lay.signatures, data, record),
+            intro=[fill_text(t, form, data) for t in lay.intro], closing=[fill_text(t, form, data) for t in lay.closing],
+            notes=[fill_text(t, form, data) for t in lay.notes], css=asset("print.css"),
+            paper=f"{lay.paper} {lay.orientation}")
