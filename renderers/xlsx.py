@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from forms import expr as ex
 from forms.definition import PAPER_CHARS
@@ -48,7 +49,7 @@ LINE = 15.0                 # points per line of 11 pt Chinese text
 ROW = 21.0                  # height of an ordinary form row, points
 BLANK_TABLE_ROWS = 20       # at least this many line-item rows on a blank template
 MAX_TABLE_ROWS = 1000
-PAPER_SIZES = {"A4": 9, "A3": 8, "A5": 11}   # Worksheet.PAPERSIZE_A4 / _A3 / _A5
+PAPER_SIZES = {"A4": Worksheet.PAPERSIZE_A4, "A3": Worksheet.PAPERSIZE_A3, "A5": Worksheet.PAPERSIZE_A5}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 BODY_FONT = "宋体"
@@ -748,7 +749,7 @@ class _Builder:
         ws = self.ws
         for i in range(1, self.ncols + 1):
             ws.column_dimensions[get_column_letter(i)].width = round((self.bounds[i] - self.bounds[i - 1]) * CHAR, 2)
-        ws.page_setup.paperSize = PAPER_SIZES.get(self.layout.paper, 9)
+        ws.page_setup.paperSize = PAPER_SIZES.get(self.layout.paper, Worksheet.PAPERSIZE_A4)
         ws.page_setup.orientation = "landscape" if self.layout.orientation == "landscape" else "portrait"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0

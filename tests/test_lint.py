@@ -193,7 +193,10 @@ def test_formula_in_a_section_sees_its_neighbours(make_schemas):
             properties:
               target: {title: 目标, x-kind: money}
               actual: {title: 实际, x-kind: money}
-              rate: {title: 完成率, x-kind: percent, x-compute: round(actual / target * 100, 1)}
+              rate:
+                title: 完成率
+                x-kind: percent
+                x-compute: round(actual / target * 100, 1)
     """})
     cat = load_catalog(folder, display_root=folder)
     assert cat.ok, [str(p) for p in cat.problems]

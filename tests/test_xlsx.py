@@ -111,7 +111,7 @@ def test_every_form_renders_blank_and_filled(catalog):
                 else:
                     assert t["rows"] == max(len(record.data[name]), tf.spec.get("x-rows", 5))
             # print set-up
-            assert ws.page_setup.paperSize == ws.PAPERSIZE_A4
+            assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
             assert ws.page_setup.orientation == form.layout["orientation"]
             assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
             assert ws.sheet_properties.pageSetUpPr.fitToPage
