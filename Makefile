@@ -8,7 +8,8 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: run test system system-test venv bench clean
 
 run: system $(STAMP)
-	$(BIN)/biaoge list
+	@echo "biaoge: starting on http://127.0.0.1:8000/ (data in data/)"
+	$(BIN)/biaoge serve --host 127.0.0.1 --port 8000 --data data
 
 test: system-test $(TEST_STAMP)
 	$(BIN)/pytest

@@ -180,5 +180,17 @@ def import_(form, file, schemas):
     sys.exit(1)
 
 
+@main.command(help="启动网页服务(waitress)。\n\nServe the web application under waitress.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+@click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True, help="数据目录 / data folder")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host, port, schemas, data, threads):
+    from server.serve import serve as run
+    _catalog(schemas)
+    run(host, port, schemas, data, threads)
+
+
 if __name__ == "__main__":
     main()

@@ -455,3 +455,32 @@ def _meta_detail(err) -> str:
         "minLength": "不能为空", "maxLength": f"不能超过 {vv} 个字符", "minItems": f"至少要有 {vv} 项",
         "maxItems": f"最多 {vv} 项", "uniqueItems": "列表中有重复的项", "pattern": f"格式不符合 {vv}",
     }.get(v, err.message)
+
+
+# ---------------------------------------------------------------- frozen versions
+def frozen(form) -> dict:
+    """The definition as compiled: shared fields merged in and `x-use` removed, so
+    that it compiles again on its own, years later, whatever _shared.yaml becomes."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "x-use"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    return strip(form.definition)
+
+
+def digest(definition: dict) -> str:
+    import hashlib
+    text = json.dumps(definition, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def compile_frozen(definition: dict, filename: str = "<stored>"):
+    """A Form from a frozen definition; raises DefinitionError if it no longer compiles."""
+    from .errors import DefinitionError
+    from .source import Source
+    form, problems = compile_definition(Source(filename, data=copy.deepcopy(definition)), {})
+    if form is None:
+        raise DefinitionError(problems)
+    return form

@@ -75,7 +75,8 @@ class HtmlRenderer(Renderer):
     def render(self, form, record: Record | None = None) -> bytes:
         return self.page(form, values=record.data if record else None).encode("utf-8")
 
-    def page(self, form, values=None, errors=None, action="", csrf_token="", hidden=None, notice="") -> str:
+    def page(self, form, values=None, errors=None, action="", csrf_token="", hidden=None, notice="",
+             links=(), title_suffix="") -> str:
         """The whole page. `errors` are the engine's {path, message} dicts."""
         values = values or {}
         error_map = {e["path"].strip("/").replace("/", "."): e["message"] for e in (errors or [])}
@@ -95,7 +96,7 @@ class HtmlRenderer(Renderer):
         env = environment()
         return env.get_template("fill.html.j2").render(
             form=form, values=values, errors=errors or [], error_map=error_map, action=action,
-            csrf_token=csrf_token, hidden=hidden or {}, notice=notice,
+            csrf_token=csrf_token, hidden=hidden or {}, notice=notice, links=links, title_suffix=title_suffix,
             view=lambda f, path, value, owner_spec: FieldView(f, path, value, error_map,
                                                               f.key in _required_keys(owner_spec), formulas),
             table_rows=_table_rows, css=asset("form.css"), runtime=asset("expr-runtime.js"),

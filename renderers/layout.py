@@ -224,6 +224,8 @@ def display(f, value) -> str:
     if f.kind == "date" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         y, m, d = value.split("-")
         return f"{y}年{int(m)}月{int(d)}日"
+    if f.kind == "month" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}$", value):
+        return f"{value[:4]}年{int(value[5:])}月"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

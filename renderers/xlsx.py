@@ -26,7 +26,7 @@ import json
 import math
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from forms import expr as ex
 from forms.definition import PAPER_CHARS
+from forms.kinds import NUMERIC_KINDS
 
 from .base import Record, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, column_width
@@ -164,7 +165,7 @@ def write_value(cell, f, value) -> None:
         return
     if f.kind == "boolean" and isinstance(value, bool):
         set_text(cell, "是" if value else "否")
-    elif f.kind in ex_numeric() and isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif f.kind in NUMERIC_KINDS and isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
     elif f.kind in ("date", "month") and _date_value(f, value) is not None:
         cell.value = _date_value(f, value)
@@ -176,11 +177,6 @@ def write_value(cell, f, value) -> None:
                  if isinstance(value, (dict, list)) else value)
 
 
-def ex_numeric():
-    from forms.kinds import NUMERIC_KINDS
-    return NUMERIC_KINDS
-
-
 # ---------------------------------------------------------------- formulas
 class _Cells:
     """Address mapper for forms.expr.to_excel."""
@@ -190,7 +186,7 @@ class _Cells:
 
     def _wrap(self, f, addr):
         # a computed number left empty ("") counts as 0, as in the engine
-        return f"N({addr})" if f is not None and f.computed and f.kind in ex_numeric() else addr
+        return f"N({addr})" if f is not None and f.computed and f.kind in NUMERIC_KINDS else addr
 
     def field(self, path):
         return self._wrap(self.b.form.field_at(path), self.b.addr[tuple(path)])
@@ -287,9 +283,10 @@ class _Builder:
         longest = max((text_width(f.title) for f in fields), default=4)
         return max(4.0, min(longest + 1.2, pair_width * 0.5))
 
-    def snap(self, xs) -> list:
+    def snap(self, xs, tight=()) -> list:
         """Sheet column boundary indices for ideal positions xs (0 … width), strictly increasing,
-        with the least total displacement."""
+        with the least total displacement; positions listed in `tight` (label ends) are moved
+        left only reluctantly, since the label would wrap."""
         B, n = self.bounds, len(xs)
         m = len(B) - 1
         if n - 1 > m:   # more segments than columns: keep the first ones, the last takes the rest
@@ -307,7 +304,8 @@ class _Builder:
                 for k in range(i - 1, j):
                     if cost[i - 1][k] < best:
                         best, arg = cost[i - 1][k], k
-                cost[i][j] = best + abs(B[j] - xs[i])
+                d = B[j] - xs[i]
+                cost[i][j] = best + (-3 * d if d < 0 and i in tight else abs(d))
                 back[i][j] = arg
         out, j = [m], m
         for i in range(n - 1, 0, -1):
@@ -353,7 +351,7 @@ class _Builder:
 
     def field_cell(self, f, r, c1, c2, *, border=_BOX, align=None, row_data=None, table=None, table_row=None):
         """An input or formula cell for field f at r, c1..c2."""
-        numeric = f.kind in ex_numeric()
+        numeric = f.kind in NUMERIC_KINDS
         if align is None:
             if table is not None:
                 align = _align("right" if numeric else "center" if f.kind in ("date", "month", "boolean", "choice")
@@ -373,9 +371,8 @@ class _Builder:
                 if v is not None:
                     self.cached[cell.coordinate] = v
         else:
-            for rr in range(r, r + 1):
-                for cc in range(c1, c2 + 1):
-                    self.ws.cell(rr, cc).protection = _UNLOCKED
+            for cc in range(c1, c2 + 1):
+                self.ws.cell(r, cc).protection = _UNLOCKED
             if self.record is not None:
                 v = self.value_of(f, row_data) if table is not None else ex.get_path(self.data, f.path)
                 write_value(cell, f, v)
@@ -389,13 +386,14 @@ class _Builder:
         self.height(1, 34)
         self.row = 2
 
-    def line(self, items, *, spacer=False):
-        """A header or signature line: label + value pairs spread over the width."""
+    def line(self, items):
+        """A header or signature line: label + value pairs spread over the width
+        (a single item takes the left half)."""
         if not items:
             return
         r = self.row
         n = len(items)
-        seg = self.width / n
+        seg = self.width / max(n, 2)
         xs = [0.0]
         for i, it in enumerate(items):
             lw = text_width(it.label) + 1.5 if it.kind in ("field", "blank") else 0
@@ -403,7 +401,14 @@ class _Builder:
                 xs.append((i + 1) * seg)
             else:
                 xs.extend([i * seg + min(lw, seg * 0.6), (i + 1) * seg])
-        cols = self.snap(xs)
+        if n == 1:
+            xs.append(self.width)
+        tight, k = set(), 1
+        for it in items:
+            if it.kind != "text":
+                tight.add(k)
+            k += 1 if it.kind == "text" else 2
+        cols = self.snap(xs, tight)
         k = 0
         for i, it in enumerate(items):
             last = i == n - 1
@@ -485,7 +490,7 @@ class _Builder:
                 xs.extend([used * P + L, (used + c.span) * P])
                 used += c.span
             xs[-1] = self.width
-            cols = self.snap(xs)
+            cols = self.snap(xs, tight={2 * i + 1 for i in range(len(cells))})
             lines = 1
             for i, c in enumerate(cells):
                 f = c.field
@@ -637,7 +642,7 @@ class _Builder:
             cells = _Cells(self, r)
             body = ex.to_excel(f.compute, cells) if f.compute is not None else '""'
             digits = round_digits(f)
-            if f.kind in ex_numeric() and digits is not None:
+            if f.kind in NUMERIC_KINDS and digits is not None:
                 body = f"ROUND({body},{int(digits)})"
             elif f.kind == "boolean":
                 body = f'IF({body},"是","否")'
@@ -689,7 +694,7 @@ class _Builder:
                     hint.append("请从下拉列表中选择")
                 elif f.kind == "multichoice":
                     hint.append("可多选,用「、」分隔:" + "、".join(map(str, f.choices)))
-                elif f.kind in ex_numeric():
+                elif f.kind in NUMERIC_KINDS:
                     integer = f.kind in ("integer", "year") or s.get("type") == "integer"
                     dv.type = "whole" if integer else "decimal"
                     lo = s.get("minimum", 1900 if f.kind == "year" else None)
@@ -814,6 +819,9 @@ class _Builder:
             self.height(self.row, 6)      # keeps the header's underlines apart from the grid
             self.row += 1
         self.letter(lay.intro)
+        if lay.intro:
+            self.height(self.row, 6)
+            self.row += 1
         self.blocks(lay.blocks)
         self.leftovers()
         self.notes()
@@ -861,7 +869,9 @@ def add_cached_values(content: bytes, member: str, values: dict) -> bytes:
         if coord not in values or c.find(f"{{{ns}}}f") is None:
             continue
         v = values[coord]
-        el = etree.SubElement(c, f"{{{ns}}}v")
+        el = c.find(f"{{{ns}}}v")
+        if el is None:
+            el = etree.SubElement(c, f"{{{ns}}}v")
         if isinstance(v, bool):
             c.set("t", "str")
             el.text = "是" if v else "否"
@@ -909,5 +919,5 @@ def read_meta(wb) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
-__all__ = ["XlsxRenderer", "META_SHEET", "sheet_title", "set_text", "write_value", "number_format", "read_meta",
-           "datetime"]
+__all__ = ["XlsxRenderer", "META_SHEET", "META_FORMAT", "sheet_title", "set_text", "write_value", "number_format",
+           "read_meta"]

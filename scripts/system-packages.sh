@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages biaoge needs, only those missing.
 # Usage: scripts/system-packages.sh [run|test]
-#   run  - CJK fonts and HarfBuzz's subsetter (PDF rendering)
+#   run  - CJK fonts (AR PL UMing 宋体, WenQuanYi Micro Hei 黑体, Noto CJK fallback)
+#          and HarfBuzz's subsetter (PDF rendering)
 #   test - the above plus chromium (browser tests), LibreOffice Calc
 #          (recalculates Excel formulas in tests) and poppler-utils (pdftotext).
 set -euo pipefail
-want=(fonts-noto-cjk libharfbuzz-subset0 fonts-wqy-microhei)
+want=(fonts-arphic-uming fonts-wqy-microhei fonts-noto-cjk libharfbuzz-subset0)
 if [ "${1:-run}" = test ]; then
   want+=(chromium libreoffice-calc-nogui poppler-utils nodejs)
 fi

@@ -63,3 +63,25 @@ def page(browser):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The Flask app on a copy of schemas/ and an empty data folder (flaskr-style fixture)."""
+    from server.app import create_app
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    app = create_app({"SCHEMAS": str(schemas), "DATA": str(tmp_path / "data"), "SECRET_KEY": "test",
+                      "MAX_CONTENT_LENGTH": 256 * 1024, "TESTING": False})
+    app.schemas_path = schemas
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -198,6 +198,13 @@ def test_libreoffice_recalculates_template_and_keeps_text(order_form, tmp_path):
     flat = {v for row in injected for v in row}
     assert {INJECTIONS[0], INJECTIONS[3], "-2", "+cmd"} <= flat
 
+    # a copy saved again by LibreOffice (as WPS / LibreOffice users do) still imports
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
+                    "--outdir", str(tmp_path / "saved"), str(tmp_path / "calc.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    result = import_workbook(order_form, (tmp_path / "saved" / "calc.xlsx").read_bytes())
+    assert result.errors == [] and result.data == data
+
 
 # ---------------------------------------------------------------- import
 def test_round_trip_every_form(catalog):
@@ -343,7 +350,7 @@ def test_refuses_doctype(order_form):
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "xl/workbook.xml":
-                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaa">]>', 1)
+                data = data.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY a "aaaaaaaa">]><workbook', 1)
             dst.writestr(info.filename, data)
     assert "已拒绝" in timed_import(order_form, out.getvalue())
 
@@ -434,3 +441,51 @@ def test_list_export_sections_and_several_tables(catalog, make_schemas):
     wb = load(export_list(complaint, [Record(engine(complaint, 1), "TS-1")]))
     head = [c.value for c in wb["记录"][1]]
     assert "投诉方式" in head and wb.sheetnames == ["记录"]
+
+
+def test_every_kind_round_trips(make_schemas):
+    from forms.catalog import load_catalog
+    root = make_schemas({"kinds.yaml": """
+        x-form: {id: kinds, title: "各种类型/测试:表[1]", version: 2}
+        x-layout: {columns: 3, paper: A3, orientation: landscape, signatures: [{label: 日期, blank: date}]}
+        properties:
+          ok: {title: 是否同意, x-kind: boolean}
+          tags: {title: 标签, x-kind: multichoice, items: {enum: [甲, 乙, 丙]}}
+          month: {title: 月份, x-kind: month}
+          year: {title: 年度, x-kind: year}
+          rate: {title: 比例, x-kind: percent}
+          level: {title: 等级, enum: [1, 2, 3]}
+          long: {title: 长选项, x-kind: choice, enum: ["a,b", "c"]}
+          idno: {title: 身份证号, x-kind: idcard}
+          mail: {title: 邮箱, x-kind: email}
+          note: {title: 说明, x-kind: textarea}
+          half: {title: 一半, x-kind: number, x-compute: rate / 2, x-round: 1}
+          yes: {title: 同意吗, x-kind: boolean, x-compute: ok}
+    """})
+    cat = load_catalog(root)
+    assert cat.ok, cat.problems
+    form = cat.require("kinds")
+    data = {"ok": False, "tags": ["甲", "丙"], "month": "2026-03", "year": 2026, "rate": 12.5, "level": 2,
+            "long": "a,b", "idno": "11010519491231002X", "mail": "a@b.cn", "note": "第一行\n第二行"}
+    expected = check(form, data)
+    assert expected.ok, expected.errors
+    content = XLSX.render(form, Record(expected.data))
+    wb = load(content)
+    assert wb.sheetnames[0] == "各种类型测试表1"
+    assert int(wb.worksheets[0].page_setup.paperSize) == 8 and wb.worksheets[0].page_setup.orientation == "landscape"
+    assert import_workbook(form, content).data == expected.data
+    assert import_workbook(form, fill(form, XLSX.render(form), expected.data)).data == expected.data
+    # typed by hand, the way people write them
+    wb = load(XLSX.render(form))
+    meta = read_meta(wb)
+    ws = wb.worksheets[0]
+    for key, typed in {"ok": "是", "tags": "乙,甲", "month": "2026年3月", "year": 2026.0, "rate": "12.5%",
+                       "level": 3, "long": "c"}.items():
+        ws[meta["fields"][key]] = typed
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = import_workbook(form, buf.getvalue())
+    assert result.errors == []
+    assert {k: result.data[k] for k in ("ok", "tags", "month", "year", "rate", "level", "long", "half", "yes")} == \
+        {"ok": True, "tags": ["乙", "甲"], "month": "2026-03", "year": 2026, "rate": 12.5, "level": 3, "long": "c",
+         "half": 6.3, "yes": True}

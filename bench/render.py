@@ -1,0 +1,60 @@
+"""Steady-state rendering time per form: blank and filled PDF, XLSX, HTML.
+
+    .venv/bin/python bench/render.py [--form order_form] [--repeat 15]
+
+Renders each format a few times to warm up (fonts, templates, validators),
+then reports the median of --repeat runs in one process, and ends with one
+line of name=value figures.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forms.catalog import load_catalog  # noqa: E402
+from forms.sample import sample_submission  # noqa: E402
+from forms.submission import check  # noqa: E402
+from renderers import base  # noqa: E402
+
+
+def median_ms(fn, repeat: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--form", default="order_form")
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--schemas", default=str(Path(__file__).resolve().parent.parent / "schemas"))
+    args = ap.parse_args()
+    form = load_catalog(args.schemas).require(args.form)
+    record = base.Record(check(form, sample_submission(form, seed=1, rows=8)).data, number="DH-202611-0001",
+                         created="2026-11-27")
+    figures = {
+        "pdf_filled_ms": median_ms(lambda: base.get("pdf").render(form, record), args.repeat),
+        "pdf_blank_ms": median_ms(lambda: base.get("pdf").render(form), args.repeat),
+        "xlsx_ms": median_ms(lambda: base.get("xlsx").render(form, record), args.repeat),
+        "html_ms": median_ms(lambda: base.get("html").render(form, record), args.repeat),
+    }
+    print(f"{form.title} ({form.id}), median of {args.repeat} runs after warm-up:")
+    for name, value in figures.items():
+        print(f"  {name:<14} {value:8.1f} ms")
+    print(" ".join(f"{k}={v:.1f}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The Flask application factory.
+
+    create_app({"SCHEMAS": "schemas", "DATA": "data"})
+
+Configuration: SCHEMAS (definitions folder), DATA (store folder), SECRET_KEY
+(signs the session that carries the CSRF token; generated and kept in DATA
+when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
+PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .catalog import CatalogCache
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SCHEMAS=os.environ.get("BIAOGE_SCHEMAS", "schemas"),
+        DATA=os.environ.get("BIAOGE_DATA", "data"),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        MAX_UPLOAD_UNPACKED=50 * 1024 * 1024,
+        PER_PAGE=20,
+        PROPAGATE_EXCEPTIONS=False,
+        TRAP_HTTP_EXCEPTIONS=False,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+    data = Path(app.config["DATA"])
+    data.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret(data)
+    app.extensions["biaoge.catalog"] = CatalogCache(Path(app.config["SCHEMAS"]))
+
+    from . import api, errors, pages
+    errors.register(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    return app
+
+
+def _secret(data: Path) -> str:
+    """A secret kept in the data folder, so that every server process shares it."""
+    path = data / ".secret_key"
+    if not path.exists():
+        tmp = data / f".secret_key.{os.getpid()}"
+        tmp.write_text(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # first writer wins; others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,88 @@
+"""The OpenAPI 3.1 document of /api (a test checks it matches the routes)."""
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _resp(description, schema=None, content_type="application/json"):
+    out = {"description": description}
+    if schema is not None:
+        out["content"] = {content_type: {"schema": schema}}
+    return out
+
+
+def _errors(*codes):
+    names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 422: "数据校验失败",
+             500: "服务器错误", 503: "存储不可用"}
+    return {str(c): _resp(names[c], ERROR) for c in codes}
+
+
+FORM_ID = {"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"}, "description": "表单 id"}
+RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+REV = {"name": "rev", "in": "query", "schema": {"type": "integer"}, "description": "修订版本,默认最新"}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "biaoge 表格 API", "version": "1.0.0",
+                 "description": "表单目录、提交与记录。错误一律为 {error: {status, code, message, errors?}}。"},
+        "paths": {
+            "/api/openapi.json": {"get": {"summary": "本文档", "operationId": "openapi",
+                                          "responses": {"200": _resp("OpenAPI 文档", {"type": "object"})}}},
+            "/api/forms": {"get": {"summary": "表单目录", "operationId": "listForms",
+                                   "responses": {"200": _resp("表单列表", {"type": "object", "properties": {
+                                       "forms": {"type": "array", "items": {"$ref": "#/components/schemas/FormSummary"}},
+                                       "broken": {"type": "array", "items": {"type": "string"}}}}),
+                                       **_errors(500)}}},
+            "/api/forms/{form_id}": {"get": {"summary": "表单定义", "operationId": "getForm", "parameters": [FORM_ID],
+                                             "responses": {"200": _resp("定义", {"type": "object"}), **_errors(404)}}},
+            "/api/forms/{form_id}/submissions": {
+                "get": {"summary": "记录列表(新的在前)", "operationId": "listSubmissions",
+                        "parameters": [FORM_ID,
+                                       {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                                       {"name": "per_page", "in": "query",
+                                        "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                                       {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                                       {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                                       {"name": "q", "in": "query", "schema": {"type": "string"}}],
+                        "responses": {"200": _resp("一页记录", {"type": "object", "properties": {
+                            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                            "total": {"type": "integer"}, "page": {"type": "integer"},
+                            "per_page": {"type": "integer"}, "pages": {"type": "integer"}}}), **_errors(404)}},
+                "post": {"summary": "提交一份表单", "operationId": "createSubmission", "parameters": [FORM_ID],
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"type": "object"}}}},
+                         "responses": {"201": _resp("已保存,返回编号", {"$ref": "#/components/schemas/Record"}),
+                                       **_errors(400, 404, 413, 415, 422, 503)}}},
+            "/api/forms/{form_id}/submissions/{record_id}": {
+                "get": {"summary": "一条记录", "operationId": "getSubmission", "parameters": [FORM_ID, RECORD_ID, REV],
+                        "responses": {"200": _resp("记录", {"$ref": "#/components/schemas/Record"}), **_errors(404)}}},
+            "/api/forms/{form_id}/submissions/{record_id}.{fmt}": {
+                "get": {"summary": "记录的 PDF 或 Excel", "operationId": "getSubmissionFile",
+                        "parameters": [FORM_ID, RECORD_ID, REV,
+                                       {"name": "fmt", "in": "path", "required": True,
+                                        "schema": {"enum": ["pdf", "xlsx"]}}],
+                        "responses": {"200": {"description": "文件", "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "format": "binary"}}}}, **_errors(404)}}},
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["status", "code", "message"],
+                "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                               "message": {"type": "string"},
+                               "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}}}}},
+            "FieldError": {"type": "object", "properties": {"path": {"type": "string"}, "field": {"type": "string"},
+                                                            "message": {"type": "string"}}},
+            "FormSummary": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                                                             "chapter": {"type": "string"},
+                                                             "version": {"type": "integer"},
+                                                             "url": {"type": "string"}}},
+            "Record": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "number": {"type": ["string", "null"]}, "revision": {"type": "integer"},
+                "created": {"type": "string"}, "updated": {"type": "string"}, "version": {"type": "integer"},
+                "data": {"type": "object"}, "url": {"type": "string"}}},
+        }},
+    }
