@@ -38,8 +38,9 @@ class Catalog:
         return None
 
     def by_chapter(self) -> dict:
+        """Forms grouped by chapter, in file order: schemas/NN-chapter/NN-form.yaml sorts as the paper binder."""
         out: dict = {}
-        for form in sorted(self.forms.values(), key=lambda f: (chapter_order(f.chapter), f.filename)):
+        for form in sorted(self.forms.values(), key=lambda f: f.filename):
             out.setdefault(form.chapter or "未分章", []).append(form)
         return out
 
@@ -48,21 +49,6 @@ class Catalog:
         if form is None:
             raise KeyError(form_id)
         return form
-
-
-_NUMERALS = "一二三四五六七八九十"
-
-
-def chapter_order(chapter: str):
-    """第一章 < 第二章 < … < 第十章 < other chapters (by name)."""
-    import re
-    m = re.match(r"第([一二三四五六七八九十]+)章", chapter or "")
-    if not m:
-        return (1, 0, chapter or "")
-    digits = m.group(1)
-    value = (_NUMERALS.index(digits[0]) + 1) if len(digits) == 1 else \
-        10 + (_NUMERALS.index(digits[-1]) + 1 if digits[-1] != "十" else 0)
-    return (0, value, chapter)
 
 
 def _read(path: Path, display: str):

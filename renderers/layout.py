@@ -195,15 +195,20 @@ def _pack(fields, columns) -> list:
     return rows
 
 
-def fill_text(template: str, form, data: dict | None, blank: str = "＿＿＿＿＿＿") -> str:
-    """Replace {field} in letter text with the field's value (or a blank line)."""
-    def sub(m):
+def text_parts(template: str, form, data: dict | None) -> list:
+    """Letter text split into (text, is_blank) parts: {field} becomes the field's value,
+    or a blank to write on when there is none."""
+    parts, pos = [], 0
+    for m in re.finditer(r"\{([^{}]+)\}", template):
         f = form.fields.get(m.group(1))
         if f is None:
-            return m.group(0)
+            continue
+        parts.append((template[pos:m.start()], False))
         value = (data or {}).get(f.key)
-        return display(f, value) if value not in (None, "") else blank
-    return re.sub(r"\{([^{}]+)\}", sub, template)
+        parts.append((display(f, value), False) if value not in (None, "") else ("", True))
+        pos = m.end()
+    parts.append((template[pos:], False))
+    return [p for p in parts if p[0] or p[1]]
 
 
 def display(f, value) -> str:

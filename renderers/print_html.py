@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from .base import Record, Renderer, register
-from .layout import Grid, SectionBlock, TableBlock, build_layout, display, fill_text
+from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
 
 # Paper sizes in mm and the print CSS's fixed heights in mm (see print.css).
@@ -268,6 +268,6 @@ class PrintHtmlRenderer(Renderer):
             form=form, lay=lay, record=record, pages=pages, copies=copies,
             copies_note=f"一式{CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else "",
             header=line_items(lay.header, data, record), signatures=line_items(lay.signatures, data, record),
-            intro=[fill_text(t, form, data) for t in lay.intro], closing=[fill_text(t, form, data) for t in lay.closing],
-            notes=[fill_text(t, form, data) for t in lay.notes], css=asset("print.css"),
+            intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
+            notes=[text_parts(t, form, data) for t in lay.notes], css=asset("print.css"),
             paper=f"{lay.paper} {lay.orientation}")

@@ -6,7 +6,7 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .layout import display, fill_text
+from .layout import display
 
 
 @lru_cache(maxsize=None)
@@ -14,7 +14,6 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("renderers", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["display"] = lambda value, f: display(f, value)
-    env.globals["fill_text"] = fill_text
     return env
 
 

@@ -38,28 +38,28 @@ def _line_of(path: Path, needle: str) -> int:
 def test_broken_folder_names_every_problem_with_file_and_line(runner, tmp_path, monkeypatch):
     folder = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, folder)
-    order = folder / "order_form.yaml"
+    order = folder / "01-sales/05-order_form.yaml"
     order.write_text(order.read_text("utf-8").replace("x-rows: 8", "x-rwos: 8"), "utf-8")
-    daily = folder / "sales_daily_report.yaml"
+    daily = folder / "01-sales/02-sales_daily_report.yaml"
     text = daily.read_text("utf-8")
     daily.write_text(text.replace("\n  title:", "\n   title:", 1) if "\n  title:" in text
                      else text.replace("\nx-layout:", "\nx-layout:\n paper: A4\n  oops: 1", 1), "utf-8")
-    appraisal = folder / "salesperson_appraisal.yaml"
+    appraisal = folder / "07-performance-pay/03-salesperson_appraisal.yaml"
     text = appraisal.read_text("utf-8")
     first_compute = re.search(r"x-compute: (.+)", text)
     appraisal.write_text(text.replace(first_compute.group(0), "x-compute: no_such_field * 2", 1), "utf-8")
     dup = folder / "copy_of_order.yaml"
-    shutil.copy(SCHEMAS / "order_form.yaml", dup)
+    shutil.copy(SCHEMAS / "01-sales/05-order_form.yaml", dup)
 
     monkeypatch.chdir(tmp_path)
     r = runner.invoke(main, ["validate", "schemas"])
     assert r.exit_code == 1
     out = r.output
-    assert f"schemas/order_form.yaml:{_line_of(order, 'x-rwos')}:" in out and "是否想写 'x-rows'" in out
-    assert re.search(r"schemas/sales_daily_report\.yaml:\d+:\d+: E002", out)
-    assert f"schemas/salesperson_appraisal.yaml:{_line_of(appraisal, 'no_such_field')}:" in out
+    assert f"schemas/01-sales/05-order_form.yaml:{_line_of(order, 'x-rwos')}:" in out and "是否想写 'x-rows'" in out
+    assert re.search(r"schemas/01-sales/02-sales_daily_report\.yaml:\d+:\d+: E002", out)
+    assert f"schemas/07-performance-pay/03-salesperson_appraisal.yaml:{_line_of(appraisal, 'no_such_field')}:" in out
     assert "'no_such_field' 不存在" in out
-    assert f"schemas/order_form.yaml:{_line_of(dup, 'id: order_form')}:" in out or \
+    assert f"schemas/01-sales/05-order_form.yaml:{_line_of(order, 'id: order_form')}:" in out or \
         f"schemas/copy_of_order.yaml:{_line_of(dup, 'id: order_form')}:" in out
     assert "E201" in out
     assert "发现" in out

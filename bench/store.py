@@ -1,0 +1,110 @@
+"""Insert latency of the embedded store (TinyStore) as the number of stored submissions grows.
+
+    .venv/bin/python bench/store.py [--repeat 200] [--root DIR] [--chunk-size 200]
+
+Fills one form with realistic order_form submissions (about 1.6 KB each) in bulk through the
+store's own chunk-writing code (`TinyStore._append`, one atomic write per chunk), then times
+--repeat real add() calls at 1k, 10k and 100k stored submissions (each with its fsyncs and the
+inter-process lock) and reports the medians; then the time of query() pages at 100k. Ends with
+one line of name=value figures.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forms.catalog import load_catalog  # noqa: E402
+from forms.numbering import format_number  # noqa: E402
+from forms.sample import sample_submission  # noqa: E402
+from forms.submission import check  # noqa: E402
+from server.tinystore import TinyStore  # noqa: E402
+
+FORM = "order_form"
+DEFINITION = "0" * 64
+CREATED = "2026-11-27T10:15:00"
+
+
+def make_number(seq: int) -> str:
+    from datetime import date
+    return format_number("DH-{yyyy}{mm}-{seq:6}", date(2026, 11, 27), seq)
+
+
+def fill(store: TinyStore, upto: int, samples) -> float:
+    """Bulk-add records until `upto` are stored; returns seconds."""
+    start = time.perf_counter()
+    have = store.query(FORM, limit=0)[1]
+    while have < upto:
+        n = min(2000, upto - have)
+        store._append(FORM, list(itertools.islice(samples, n)), version=1, definition=DEFINITION,
+                      created=CREATED, period="2026-11", make_number=make_number)
+        have += n
+    return time.perf_counter() - start
+
+
+def insert_ms(store: TinyStore, repeat: int, samples) -> float:
+    times = []
+    for _ in range(repeat):
+        data = next(samples)
+        gc.collect()
+        start = time.perf_counter()
+        store.add(FORM, data, version=1, definition=DEFINITION, created=CREATED, period="2026-11",
+                  make_number=make_number)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def timed_ms(fn, repeat: int = 1) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--chunk-size", type=int, default=200)
+    ap.add_argument("--root", help="keep the data here (default: a temporary folder, removed)")
+    ap.add_argument("--schemas", default=str(Path(__file__).resolve().parent.parent / "schemas"))
+    args = ap.parse_args()
+
+    form = load_catalog(args.schemas).require(FORM)
+    pool = [check(form, sample_submission(form, seed=i, rows=4 + i % 5)).data for i in range(50)]
+    samples = itertools.cycle(pool)
+
+    with tempfile.TemporaryDirectory(prefix="biaoge-bench-") as tmp:
+        store = TinyStore(Path(args.root or tmp), chunk_size=args.chunk_size)
+        figures = {}
+        for label, size in (("1k", 1_000), ("10k", 10_000), ("100k", 100_000)):
+            secs = fill(store, size, samples)
+            ms = insert_ms(store, args.repeat, samples)
+            figures[f"insert_ms_{label}"] = ms
+            print(f"{size:>7} stored (filled in {secs:.1f} s): add() median {ms:.2f} ms over {args.repeat}")
+
+        total = store.query(FORM, limit=0)[1]
+        newest = timed_ms(lambda: store.query(FORM, limit=20), repeat=20)
+        deep = timed_ms(lambda: store.query(FORM, offset=50_000, limit=20), repeat=20)
+        text_cold = timed_ms(lambda: store.query(FORM, text="东方商贸"))
+        time.sleep(2.1)   # chunks are cached once their mtime is two seconds old
+        store.query(FORM, text="warm-up")
+        text_warm = timed_ms(lambda: store.query(FORM, text="东方商贸", limit=20), repeat=5)
+        get_ms = timed_ms(lambda: store.get(FORM, 12_345), repeat=20)
+        print(f"query at {total} stored: newest 20 {newest:.2f} ms, page at offset 50000 {deep:.2f} ms, "
+              f"text search {text_cold:.0f} ms cold / {text_warm:.0f} ms cached; get(id) {get_ms:.2f} ms")
+        figures.update(query_newest20_ms_100k=newest, query_text_ms_100k=text_warm)
+    print(" ".join(f"{k}={v:.2f}" for k, v in figures.items() if k.startswith("query_")))
+    print(" ".join(f"{k}={v:.2f}" for k, v in figures.items() if k.startswith("insert_")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,670 @@
+"""The embedded storage backend: `TinyStore`, the `Store` protocol on TinyDB, made safe.
+
+TinyDB on its own keeps one JSON file per database, rewrites the whole file on
+every insert, writes it in place (a crash or a second writer leaves invalid
+JSON) and caches ids per process. `TinyStore` keeps TinyDB's file format and
+table API but changes how files are partitioned, written and locked.
+
+Layout on disk (everything under `root`; form ids are [a-z0-9_], checked)::
+
+    root/data/<form_id>/.lock                   flock()ed around every read-modify-write
+    root/data/<form_id>/store.json              {"format": 1, "chunk_size": 200}, written once
+    root/data/<form_id>/records-000001.json     records 1 … 200
+    root/data/<form_id>/records-000002.json     records 201 … 400 (the newest chunk carries _meta)
+    root/data/<form_id>/definitions/<digest>.json
+
+A chunk file is an ordinary TinyDB JSON database with two tables::
+
+    {"records": {"201": {"number": "DH-202611-0201", "created": "2026-11-27T10:15:00",
+                         "period": "2026-11", "seq": 201,
+                         "revisions": [{"revision": 1, "updated": "…", "version": 3,
+                                        "definition": "<sha256>", "data": {…}}, …]}, …},
+     "_meta":   {"1": {"next_id": 202, "seq": {"2026-11": 201}}}}
+
+The TinyDB document id is the record id, and the chunk of record `id` is
+`(id - 1) // chunk_size + 1`, so get(id) reads one file and an insert rewrites
+one file of at most `chunk_size` records whatever the number stored. Every
+revision of a record is kept inside its document, so revise() rewrites only
+that record's chunk. `chunk_size` is fixed per form in store.json when the form
+gets its first record (a later `TinyStore(chunk_size=…)` only affects new forms),
+because changing it would move records between files.
+
+Why it is safe:
+
+* Atomic files. `AtomicJSONStorage.write()` (a TinyDB `Storage`) writes a temp
+  file in the same folder, flushes and fsyncs it, `os.replace()`s it over the
+  target and fsyncs the folder. Readers see the old file or the new one, never a
+  mix; a crash leaves at most a stale `.…tmp` file, removed by the next writer.
+  There is no write-back cache: every operation reads the file from disk.
+* One write per operation. The counters (`_meta`: next record id, last
+  sequence per period) live in the newest chunk and are carried forward into a
+  new chunk when the previous one is full. A small TinyDB `Middleware`
+  (`BufferedWrites`) loads the file once, lets several table operations
+  (insert the record, update `_meta`) work on the buffered data and writes it
+  once at commit, so the record and the counters it consumed reach the disk in
+  one `os.replace()`: after a crash both or neither exist. Hence record ids are
+  never reused and 编号 sequences stay gap-free even across crashes (a number is
+  consumed exactly when its record is stored). The authoritative `_meta` is the
+  one in the highest-numbered chunk; older chunks keep a stale copy, unused.
+* Several processes. Every read-modify-write holds `fcntl.flock(LOCK_EX)` on the
+  form's `.lock` file, so server processes sharing the folder serialize their
+  writes per form (flock also serializes threads, each opens its own
+  descriptor). Plain reads take no lock: each file is replaced atomically, so a
+  read sees a consistent file; a query spanning chunks may miss a record
+  committed while it runs, nothing worse.
+* Damaged files. A file that cannot be parsed (truncated, invalid JSON, wrong
+  shape) raises `StorageError` with a Chinese message naming it; since every
+  write first reads the file it replaces, a damaged file is never overwritten.
+* Paths. Form ids and digests are checked against strict patterns and the form
+  folder must resolve inside `root`; nothing else reaches a path.
+
+Reads use a process-local, read-only cache of parsed chunks validated by
+(inode, mtime_ns, size). Because file timestamps are coarse (one kernel tick),
+a file is cached only once its mtime is more than two seconds old, so a later
+replacement always has a different key; recently written chunks are parsed
+afresh. query() keeps, per chunk, a compact index (ids, creation dates,
+case-folded text of the latest revision, date range) so filtered searches over
+100k records scan memory, skipping chunks by date range; the unfiltered newest
+page reads only the chunks holding that page.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from tinydb import TinyDB
+from tinydb.middlewares import Middleware
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from server.store import StorageError
+
+FORMAT = 1
+_FORM_ID = re.compile(r"[a-z0-9_]{1,64}")
+_DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_CHUNK_NAME = re.compile(r"records-(\d{6,})\.json")
+_STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
+_RAW_CACHE_SIZE = 32         # parsed chunk files kept whole (for get/history/pages)
+_HAY_SEP = "\x1f"
+
+RECORDS, META = "records", "_meta"
+
+_READ, _WRITE = "读取", "写入"
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def _corrupt(display: str, purpose: str, detail: str = "") -> StorageError:
+    extra = f"({detail})" if detail else ""
+    return StorageError(f"数据文件 {display} 已损坏{extra},无法{purpose};请从备份恢复。")
+
+
+def _unreadable(display: str, purpose: str, exc: OSError) -> StorageError:
+    return StorageError(f"数据文件 {display} 无法{purpose}:{exc.strerror or exc}")
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _load_bytes(raw: bytes, display: str, purpose: str) -> Any:
+    if not raw.strip():
+        raise _corrupt(display, purpose, "文件为空")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _corrupt(display, purpose, "不是有效的 JSON") from exc
+
+
+def _read_file(path: Path, display: str, purpose: str) -> tuple[tuple, Any] | None:
+    """((ino, mtime_ns, size), parsed JSON) of a file, or None when it does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _unreadable(display, purpose, exc) from exc
+    try:
+        st = os.fstat(fd)
+        chunks = []
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b:
+                break
+            chunks.append(b)
+    except OSError as exc:
+        raise _unreadable(display, purpose, exc) from exc
+    finally:
+        os.close(fd)
+    return (st.st_ino, st.st_mtime_ns, st.st_size), _load_bytes(b"".join(chunks), display, purpose)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, payload: bytes, display: str) -> None:
+    """Temp file in the same folder, fsync, os.replace, fsync the folder."""
+    folder = path.parent
+    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise _unreadable(display, _WRITE, exc) from exc
+
+
+def _check_chunk(data: Any, display: str, purpose: str) -> dict:
+    """The shape of a chunk file: a TinyDB database of `records` and `_meta`."""
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise _corrupt(display, purpose, "格式不正确")
+    for key, doc in data.get(RECORDS, {}).items():
+        if (not key.isdigit() or not isinstance(doc, dict) or not isinstance(doc.get("revisions"), list)
+                or not doc["revisions"] or not all(isinstance(r, dict) for r in doc["revisions"])
+                or not isinstance(doc.get("created"), str)):
+            raise _corrupt(display, purpose, f"记录 {key} 格式不正确")
+    meta = data.get(META, {}).get("1")
+    if meta is not None and (not isinstance(meta, dict) or not isinstance(meta.get("next_id"), int)
+                             or not isinstance(meta.get("seq"), dict)):
+        raise _corrupt(display, purpose, "计数器格式不正确")
+    return data
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB JSON storage: read() parses the file from disk every time (None when it does not
+    exist yet), write() replaces it atomically. Damaged files raise StorageError."""
+
+    def __init__(self, path: Path, display: str, purpose: str = _WRITE, check: Callable | None = _check_chunk):
+        super().__init__()
+        self.path, self.display, self.purpose, self.check = Path(path), display, purpose, check
+
+    def read(self) -> dict | None:
+        found = _read_file(self.path, self.display, self.purpose)
+        if found is None:
+            return None
+        data = found[1]
+        return self.check(data, self.display, self.purpose) if self.check else data
+
+    def write(self, data: dict) -> None:
+        _atomic_write(self.path, _dumps(data), self.display)
+
+
+class BufferedWrites(Middleware):
+    """One transaction of table operations: the first read loads the file, later reads see the
+    pending changes, writes stay in memory and commit() writes the file once. Use it only while
+    holding the form's lock (it is not a cache: a new instance per operation)."""
+
+    def __init__(self, storage_cls=AtomicJSONStorage):
+        super().__init__(storage_cls)
+        self._data: dict | None = None
+        self._loaded = False
+        self._dirty = False
+
+    def read(self):
+        if not self._loaded:
+            self._data = self.storage.read()
+            self._loaded = True
+        return self._data
+
+    def write(self, data):
+        self._data, self._loaded, self._dirty = data, True, True
+
+    def commit(self) -> None:
+        if self._dirty:
+            self.storage.write(self._data)
+            self._dirty = False
+
+
+class _Txn:
+    """A chunk file opened for one locked read-modify-write."""
+
+    def __init__(self, path: Path, display: str):
+        self.display = display
+        self.mw = BufferedWrites(AtomicJSONStorage)
+        self.db = TinyDB(path, display, storage=self.mw)
+        self.records = self.db.table(RECORDS)
+        self.meta_table = self.db.table(META)
+
+    def meta(self) -> dict | None:
+        doc = self.meta_table.get(doc_id=1)
+        return None if doc is None else {"next_id": doc["next_id"], "seq": dict(doc["seq"])}
+
+    def set_meta(self, meta: dict) -> None:
+        if self.meta_table.contains(doc_id=1):
+            self.meta_table.update(meta, doc_ids=[1])
+        else:
+            self.meta_table.insert(Document(meta, doc_id=1))
+
+    def commit(self) -> None:
+        self.mw.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+def _record(rid: int, doc: dict, rev: dict, copy: bool = True) -> dict:
+    data = rev.get("data", {})
+    return {"id": rid, "number": doc.get("number"), "revision": rev.get("revision"), "created": doc["created"],
+            "updated": rev.get("updated", doc["created"]), "version": rev.get("version"),
+            "definition": rev.get("definition"), "data": _copy(data) if copy else data}
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _texts(value, out: list) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _texts(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _texts(v, out)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        out.append(str(value))
+
+
+def _hay(doc: dict) -> str:
+    out = [doc["number"]] if isinstance(doc.get("number"), str) else []
+    _texts(doc["revisions"][-1].get("data"), out)
+    return _HAY_SEP.join(out).casefold()
+
+
+class _Index:
+    """What query() needs of one chunk: ids newest first, creation days, searchable text."""
+    __slots__ = ("ids", "days", "hays", "first_day", "last_day")
+
+    def __init__(self, raw: dict):
+        docs = sorted(((int(k), d) for k, d in raw.get(RECORDS, {}).items()), key=lambda x: -x[0])
+        self.ids = [rid for rid, _ in docs]
+        self.days = [d["created"][:10] for _, d in docs]
+        self.hays = [_hay(d) for _, d in docs]
+        self.first_day = min(self.days, default="")
+        self.last_day = max(self.days, default="")
+
+
+def _valid_id(record_id) -> bool:
+    return isinstance(record_id, int) and not isinstance(record_id, bool) and record_id >= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+class TinyStore:
+    """Store on TinyDB JSON files; see the module docstring for the layout and the guarantees."""
+
+    def __init__(self, root: Path, chunk_size: int = 200):
+        if not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError("chunk_size 必须是正整数")
+        self.root = Path(root).resolve()
+        self.data_dir = self.root / "data"
+        self.chunk_size = chunk_size
+        self._sizes: dict[str, int] = {}        # form → its fixed chunk size
+        self._safe_dirs: set[str] = set()
+        self._mutex = threading.Lock()
+        self._raw_cache: OrderedDict[Path, tuple[tuple, dict]] = OrderedDict()
+        self._index_cache: dict[Path, tuple[tuple, _Index]] = {}
+
+    # -- paths ----------------------------------------------------------------------------
+
+    def _display(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _form_dir(self, form_id: str) -> Path:
+        if not isinstance(form_id, str) or not _FORM_ID.fullmatch(form_id):
+            raise ValueError(f"表单标识 {form_id!r} 不合法:只能用小写英文字母、数字和下划线")
+        d = self.data_dir / form_id
+        if form_id not in self._safe_dirs and (d.exists() or d.is_symlink()):
+            if not d.resolve().is_relative_to(self.root) or not d.is_dir():
+                raise StorageError(f"数据目录 {self._display(d)} 指向数据根目录之外或不是目录,拒绝使用。")
+            self._safe_dirs.add(form_id)
+        return d
+
+    def _chunk_path(self, d: Path, n: int) -> Path:
+        return d / f"records-{n:06d}.json"
+
+    @staticmethod
+    def _chunks(d: Path, clean: bool = False) -> list[int]:
+        """Chunk numbers present, ascending. With clean (only under the lock) removes stale temps."""
+        found = []
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    m = _CHUNK_NAME.fullmatch(e.name)
+                    if m:
+                        found.append(int(m.group(1)))
+                    elif clean and e.name.startswith(".") and e.name.endswith(".tmp"):
+                        try:
+                            os.unlink(e.path)
+                        except OSError:
+                            pass
+        except FileNotFoundError:
+            return []
+        found.sort()
+        return found
+
+    # -- lock and format ------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, form_id: str) -> Iterator[Path]:
+        d = self._form_dir(form_id)
+        lock = d / ".lock"
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            self._form_dir(form_id)   # now that it exists, check where it resolves
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(f"无法打开锁文件 {self._display(lock)}:{exc.strerror or exc}") from exc
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    break
+                except InterruptedError:
+                    continue
+            yield d
+        finally:
+            os.close(fd)   # releases the lock
+
+    def _chunk_size_of(self, form_id: str, d: Path, create: bool) -> int | None:
+        """The form's fixed chunk size from store.json; with create (under the lock) writes it."""
+        if form_id in self._sizes:
+            return self._sizes[form_id]
+        path = d / "store.json"
+        display = self._display(path)
+        found = _read_file(path, display, _WRITE if create else _READ)
+        if found is None:
+            if self._chunks(d):
+                raise StorageError(f"数据文件 {display} 缺失,无法确定记录的分块方式;请从备份恢复。")
+            if not create:
+                return None
+            _atomic_write(path, _dumps({"format": FORMAT, "chunk_size": self.chunk_size}), display)
+            size = self.chunk_size
+        else:
+            info = found[1]
+            size = info.get("chunk_size") if isinstance(info, dict) else None
+            if not isinstance(size, int) or size < 1 or info.get("format") != FORMAT:
+                raise _corrupt(display, _WRITE if create else _READ, "格式不正确")
+        self._sizes[form_id] = size
+        return size
+
+    # -- cached reads ---------------------------------------------------------------------
+
+    def _read_raw(self, path: Path, purpose: str = _READ) -> tuple[tuple, dict] | None:
+        """(key, parsed chunk) from the read-only cache or the disk; None if the file is absent.
+        Callers must not modify the result."""
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _unreadable(self._display(path), purpose, exc) from exc
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._mutex:
+            hit = self._raw_cache.get(path)
+            if hit and hit[0] == key:
+                self._raw_cache.move_to_end(path)
+                return hit
+        display = self._display(path)
+        found = _read_file(path, display, purpose)
+        if found is None:
+            return None
+        key, data = found
+        _check_chunk(data, display, purpose)
+        if time.time_ns() - key[1] > _STABLE_NS:
+            with self._mutex:
+                self._raw_cache[path] = (key, data)
+                self._raw_cache.move_to_end(path)
+                while len(self._raw_cache) > _RAW_CACHE_SIZE:
+                    self._raw_cache.popitem(last=False)
+        return key, data
+
+    def _index(self, path: Path) -> tuple[_Index, dict | None]:
+        """The chunk's query index, and its parsed content when it had to be read."""
+        try:
+            st = os.stat(path)
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            with self._mutex:
+                hit = self._index_cache.get(path)
+            if hit and hit[0] == key:
+                return hit[1], None
+        except FileNotFoundError:
+            pass
+        found = self._read_raw(path)
+        if found is None:
+            return _Index({}), None
+        key, raw = found
+        idx = _Index(raw)
+        if time.time_ns() - key[1] > _STABLE_NS:
+            with self._mutex:
+                self._index_cache[path] = (key, idx)
+        return idx, raw
+
+    def _doc(self, form_id: str, record_id: int) -> dict | None:
+        if not _valid_id(record_id):
+            return None
+        d = self._form_dir(form_id)
+        size = self._chunk_size_of(form_id, d, create=False)
+        if size is None:
+            return None
+        found = self._read_raw(self._chunk_path(d, (record_id - 1) // size + 1))
+        return None if found is None else found[1].get(RECORDS, {}).get(str(record_id))
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def add(self, form_id: str, data: dict, *, version: int, definition: str, created: str,
+            period: str | None = None, make_number: Callable[[int], str] | None = None) -> dict:
+        return self._append(form_id, [data], version=version, definition=definition, created=created,
+                            period=period, make_number=make_number)[0]
+
+    def _append(self, form_id: str, items: Iterable[dict], *, version: int, definition: str, created: str,
+                period: str | None = None, make_number: Callable[[int], str] | None = None) -> list[dict]:
+        """Store several new records: one atomic write per chunk touched (add() is one record).
+        Also the fast path for bulk loading (bench/store.py)."""
+        items = [json.loads(_dumps(x)) for x in items]   # a private copy; refuses what JSON cannot hold
+        if not isinstance(created, str):
+            raise TypeError("created 必须是 ISO 日期时间字符串")
+        period = "" if period is None else str(period)
+        with self._locked(form_id) as d:
+            size = self._chunk_size_of(form_id, d, create=True)
+            chunks = self._chunks(d, clean=True)
+            newest = chunks[-1] if chunks else 0
+            txn, current = None, 0
+            if newest:
+                txn, current = _Txn(self._chunk_path(d, newest), self._display(self._chunk_path(d, newest))), newest
+                meta = txn.meta()
+                if meta is None:
+                    raise StorageError(f"数据文件 {txn.display} 缺少计数器(_meta),无法写入;请从备份恢复。")
+            else:
+                meta = {"next_id": 1, "seq": {}}
+            out = []
+            for data in items:
+                rid = meta["next_id"]
+                chunk = (rid - 1) // size + 1
+                if chunk != current:
+                    if chunk != newest + 1 or chunk < current:
+                        where = txn.display if txn else self._display(d)
+                        raise StorageError(f"数据文件 {where} 的计数器与记录不一致,无法写入;请从备份恢复。")
+                    if txn is not None:
+                        txn.commit()
+                    path = self._chunk_path(d, chunk)
+                    txn, current, newest = _Txn(path, self._display(path)), chunk, chunk
+                number, seq = None, None
+                if make_number is not None:
+                    seq = int(meta["seq"].get(period, 0)) + 1
+                    number = make_number(seq)
+                    if not isinstance(number, str):
+                        raise TypeError("make_number 必须返回字符串")
+                    meta["seq"][period] = seq
+                doc = {"number": number, "created": created}
+                if seq is not None:
+                    doc["period"], doc["seq"] = period, seq
+                doc["revisions"] = [{"revision": 1, "updated": created, "version": version,
+                                     "definition": definition, "data": data}]
+                try:
+                    txn.records.insert(Document(doc, doc_id=rid))
+                except ValueError as exc:   # the id is already taken: counters behind the records
+                    raise StorageError(f"数据文件 {txn.display} 的计数器与记录不一致,无法写入;"
+                                       f"请从备份恢复。") from exc
+                meta["next_id"] = rid + 1
+                txn.set_meta(meta)
+                out.append(_record(rid, doc, doc["revisions"][0]))
+            if txn is not None:
+                txn.commit()
+            return out
+
+    def revise(self, form_id: str, record_id: int, data: dict, *, version: int, definition: str,
+               updated: str) -> dict:
+        data = json.loads(_dumps(data))
+        missing = KeyError(f"记录 {record_id} 不存在")
+        if not _valid_id(record_id):
+            raise missing
+        with self._locked(form_id) as d:
+            size = self._chunk_size_of(form_id, d, create=False)
+            if size is None:
+                raise missing
+            path = self._chunk_path(d, (record_id - 1) // size + 1)
+            if not path.exists():
+                raise missing
+            txn = _Txn(path, self._display(path))
+            doc = txn.records.get(doc_id=record_id)
+            if doc is None:
+                raise missing
+            revisions = list(doc["revisions"])
+            rev = {"revision": len(revisions) + 1, "updated": updated, "version": version,
+                   "definition": definition, "data": data}
+            revisions.append(rev)
+            txn.records.update({"revisions": revisions}, doc_ids=[record_id])
+            txn.commit()
+            return _record(record_id, doc, rev)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, form_id: str, record_id: int, revision: int | None = None) -> dict | None:
+        doc = self._doc(form_id, record_id)
+        if doc is None:
+            return None
+        revs = doc["revisions"]
+        if revision is None:
+            return _record(record_id, doc, revs[-1])
+        if not _valid_id(revision) or revision > len(revs):
+            return None
+        return _record(record_id, doc, revs[revision - 1])
+
+    def history(self, form_id: str, record_id: int) -> list[dict]:
+        doc = self._doc(form_id, record_id)
+        return [] if doc is None else [_record(record_id, doc, r) for r in doc["revisions"]]
+
+    def query(self, form_id: str, *, date_from: str | None = None, date_to: str | None = None,
+              text: str | None = None, offset: int = 0, limit: int = 20) -> tuple[list[dict], int]:
+        d = self._form_dir(form_id)
+        size = self._chunk_size_of(form_id, d, create=False)
+        chunks = self._chunks(d) if size else []
+        if not chunks:
+            return [], 0
+        offset, limit = max(0, int(offset or 0)), max(0, int(limit or 0))
+        day_from = date_from[:10] if date_from else None
+        day_to = date_to[:10] if date_to else None
+        needle = text.strip().casefold() if text else ""
+        wanted: list[int] = []
+        raws: dict[int, dict | None] = {}   # chunk → parsed content, read once per query
+        if not (day_from or day_to or needle):
+            # Ids run 1 … next_id - 1 without holes (a record and its id are stored together).
+            found = self._read_raw(self._chunk_path(d, chunks[-1]))
+            raws[chunks[-1]] = found[1] if found else None
+            meta = (found[1].get(META, {}).get("1") if found else None) or {}
+            total = max(0, int(meta.get("next_id", 1)) - 1)
+            wanted = list(range(total - offset, max(total - offset - limit, 0), -1))
+        else:
+            total = 0
+            for n in reversed(chunks):
+                idx, raw = self._index(self._chunk_path(d, n))
+                if raw is not None:
+                    raws[n] = raw
+                if not idx.ids or (day_from and idx.last_day < day_from) or (day_to and idx.first_day > day_to):
+                    continue
+                for rid, day, hay in zip(idx.ids, idx.days, idx.hays):
+                    if (day_from and day < day_from) or (day_to and day > day_to) or (needle and needle not in hay):
+                        continue
+                    if offset <= total < offset + limit:
+                        wanted.append(rid)
+                    total += 1
+        page = []
+        for rid in wanted:
+            n = (rid - 1) // size + 1
+            if n not in raws:
+                found = self._read_raw(self._chunk_path(d, n))
+                raws[n] = found[1] if found else None
+            doc = raws[n].get(RECORDS, {}).get(str(rid)) if raws[n] else None
+            if doc is not None:
+                page.append(_record(rid, doc, doc["revisions"][-1]))
+        return page, total
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def _definition_path(self, form_id: str, digest: str) -> Path:
+        d = self._form_dir(form_id)
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise ValueError(f"定义摘要 {digest!r} 不合法")
+        return d / "definitions" / f"{digest}.json"
+
+    def put_definition(self, form_id: str, digest: str, definition: dict) -> None:
+        path = self._definition_path(form_id, digest)
+        payload = _dumps(definition)
+        display = self._display(path)
+        if _read_file(path, display, _WRITE) is not None:   # idempotent; a damaged file raises
+            return
+        with self._locked(form_id):
+            path.parent.mkdir(exist_ok=True)
+            for stale in path.parent.glob(".*.tmp"):   # temps of writers that died holding the lock
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
+            if _read_file(path, display, _WRITE) is None:
+                _atomic_write(path, payload, display)
+
+    def get_definition(self, form_id: str, digest: str) -> dict | None:
+        path = self._definition_path(form_id, digest)
+        found = _read_file(path, self._display(path), _READ)
+        if found is None:
+            return None
+        if not isinstance(found[1], dict):
+            raise _corrupt(self._display(path), _READ, "格式不正确")
+        return found[1]

@@ -1,0 +1,44 @@
+"""A writer process for tests/test_store.py: adds records to a TinyStore and acknowledges each.
+
+    python tests/store_writer.py ROOT FORM [--count N] [--chunk-size K] [--period P] [--tag T]
+
+Prints "ready" once the store is open, then "<id> <number>" per stored record, flushed, so a
+parent that kills it knows which submissions were acknowledged. Without --count it runs until
+killed. Imports only server.tinystore (and the standard library) to start quickly.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server.tinystore import TinyStore  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root")
+    ap.add_argument("form")
+    ap.add_argument("--count", type=int, default=0, help="0: until killed")
+    ap.add_argument("--chunk-size", type=int, default=200)
+    ap.add_argument("--period", default="2026-11")
+    ap.add_argument("--tag", default="w")
+    args = ap.parse_args()
+    store = TinyStore(Path(args.root), chunk_size=args.chunk_size)
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    i = 0
+    while not args.count or i < args.count:
+        i += 1
+        rec = store.add(args.form, {"writer": args.tag, "i": i, "text": "测试数据" * 8}, version=1,
+                        definition="d" * 64, created="2026-11-27T10:00:00", period=args.period,
+                        make_number=lambda seq: f"DH-202611-{seq:04d}")
+        out.write(f"{rec['id']} {rec['number']}\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
