@@ -180,6 +180,31 @@ def import_(form, file, schemas):
     sys.exit(1)
 
 
+@main.command(help="把全部空白表单印成一本手册(PDF 带目录和书签;或 Excel,每表一页)。\n\n"
+                   "Print every blank form as one handbook: PDF (contents, bookmarks) or Excel (one sheet each).")
+@click.option("-o", "--output", default="营销管理表格.pdf", show_default=True, type=click.Path(dir_okay=False),
+              help="输出文件,.pdf 或 .xlsx / output file")
+@click.option("--title", default="营销管理表格", show_default=True)
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+def handbook(output, title, schemas):
+    cat = _catalog(schemas)
+    if cat.problems:
+        _echo_problems(cat.problems)
+        click.echo(f"有 {len(cat.problems)} 个问题,出错的表单不会印进手册。", err=True)
+    target = Path(output)
+    if target.suffix.lower() == ".xlsx":
+        from renderers.xlsx_handbook import handbook_workbook
+        content = handbook_workbook(cat)
+    elif target.suffix.lower() == ".pdf":
+        from renderers.handbook import handbook_pdf
+        content = handbook_pdf(cat, title)
+    else:
+        raise click.ClickException("输出文件名应以 .pdf 或 .xlsx 结尾")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    click.echo(f"已生成 {target}:{len(cat.forms)} 个表单,{len(content) // 1024 + 1} KB")
+
+
 @main.command(help="启动网页服务(waitress)。\n\nServe the web application under waitress.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from .base import Record, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
@@ -258,16 +260,23 @@ class PrintHtmlRenderer(Renderer):
 
     def document(self, form, record: Record | None, copies: list) -> str:
         """HTML for the given copies (one page set per copy label)."""
+        lay = build_layout(form, record.data if record else None)
+        return environment().get_template("print.html.j2").render(
+            form=form, record=record, sheets=Markup(self.sheets(form, record, copies)), css=asset("print.css"),
+            paper=f"{lay.paper} {lay.orientation}")
+
+    @staticmethod
+    def sheets(form, record: Record | None, copies: list) -> str:
+        """The body of the print HTML: the form's pages, once per copy label."""
         data = record.data if record else None
         lay = build_layout(form, data)
         filled = record is not None
         pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled)}
                  for p in paginate(lay, data)]
         n = len(lay.copies)
-        return environment().get_template("print.html.j2").render(
+        return environment().get_template("print_sheets.html.j2").render(
             form=form, lay=lay, record=record, pages=pages, copies=copies,
             copies_note=f"一式{CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else "",
             header=line_items(lay.header, data, record), signatures=line_items(lay.signatures, data, record),
             intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
-            notes=[text_parts(t, form, data) for t in lay.notes], css=asset("print.css"),
-            paper=f"{lay.paper} {lay.orientation}")
+            notes=[text_parts(t, form, data) for t in lay.notes])

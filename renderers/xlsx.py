@@ -27,10 +27,12 @@ import math
 import re
 import zipfile
 from datetime import date
+from functools import lru_cache
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -67,8 +69,34 @@ _UNLOCKED = Protection(locked=False)
 _LOCKED = Protection(locked=True)
 
 
+@lru_cache(maxsize=None)
 def _align(h="left", v="center", wrap=True):
+    # shared objects (never modified), so that _Styles recognises them
     return Alignment(horizontal=h, vertical=v, wrap_text=wrap)
+
+
+class _Styles:
+    """Sets fonts, borders, alignments and protections on many cells of one workbook quickly.
+
+    openpyxl hashes a style object on every assignment to find it in the workbook's style
+    table, which dominates the time of a form with a thousand cells; here each object
+    (by identity) is looked up once, later cells get its table index directly."""
+
+    KEYS = {"font": "fontId", "border": "borderId", "alignment": "alignmentId", "protection": "protectionId"}
+
+    def __init__(self):
+        self.ids: dict = {}         # (attribute, id(object)) -> (object, index)
+
+    def set(self, cell, attr, value):
+        key = (attr, id(value))
+        hit = self.ids.get(key)
+        if hit is None:
+            setattr(cell, attr, value)
+            self.ids[key] = (value, getattr(cell._style, self.KEYS[attr]))   # keeps value alive: id stays valid
+        else:
+            if not cell._style:     # as openpyxl's StyleDescriptor does
+                cell._style = StyleArray()
+            setattr(cell._style, self.KEYS[attr], hit[1])
 
 
 # ---------------------------------------------------------------- helpers shared with import / list export
@@ -216,13 +244,30 @@ def _refs(tree):
 
 # ---------------------------------------------------------------- the builder
 class _Builder:
-    def __init__(self, form, record: Record | None):
+    """Lays one form out on one sheet.
+
+    By default the builder makes its own workbook (`build()` returns the single-form
+    template with its `_biaoge` map). Given `wb` (and optionally `ws`, else a new sheet
+    of wb named after the form) it builds into that workbook instead: call `lay_out()`,
+    which writes the cells, formulas, validations and print set-up of the sheet and
+    nothing else (no map, no workbook properties, nothing saved). `lists`, if given, is
+    a callable `choices -> range reference` that stores a drop-down list too long to
+    inline (default: the columns E… of the workbook's `_biaoge` sheet).
+    """
+
+    def __init__(self, form, record: Record | None, wb=None, ws=None, *, lists=None):
         self.form, self.record = form, record
         self.data = (record.data if record else None) or {}
         self.layout = build_layout(form)
-        self.wb = Workbook()
-        self.ws = self.wb.active
-        self.ws.title = sheet_title(form)
+        if wb is None:
+            wb = Workbook()
+            ws = wb.active
+            ws.title = sheet_title(form)
+        elif ws is None:
+            ws = wb.create_sheet(sheet_title(form))
+        self.wb, self.ws = wb, ws
+        self.lists = lists
+        self.styles = _Styles()
         self.width = self._paper_width()
         self.bounds = self._boundaries()
         self.ncols = len(self.bounds) - 1
@@ -326,9 +371,9 @@ class _Builder:
         for rr in range(r, r2 + 1):
             for cc in range(c1, c2 + 1):
                 c = ws.cell(rr, cc)
-                c.border = border
-                c.font = font
-                c.alignment = align or _align()
+                self.styles.set(c, "border", border)
+                self.styles.set(c, "font", font)
+                self.styles.set(c, "alignment", align or _align())
         cell = ws.cell(r, c1)
         if value is not None:
             if text:
@@ -372,7 +417,7 @@ class _Builder:
                     self.cached[cell.coordinate] = v
         else:
             for cc in range(c1, c2 + 1):
-                self.ws.cell(r, cc).protection = _UNLOCKED
+                self.styles.set(self.ws.cell(r, cc), "protection", _UNLOCKED)
             if self.record is not None:
                 v = self.value_of(f, row_data) if table is not None else ex.get_path(self.data, f.path)
                 write_value(cell, f, v)
@@ -433,7 +478,7 @@ class _Builder:
             else:
                 self.put(r, l2 + 1, v2, border=_UNDERLINE)
                 for cc in range(l2 + 1, v2 + 1):
-                    self.ws.cell(r, cc).protection = _UNLOCKED
+                    self.styles.set(self.ws.cell(r, cc), "protection", _UNLOCKED)
         self.height(r, 24)
         self.row += 1
 
@@ -662,9 +707,19 @@ class _Builder:
             cell.protection = _LOCKED
         self.current_table = None
 
+    def list_ref(self, choices: list) -> str:
+        """A range reference holding `choices`, one per cell, for a list validation."""
+        if self.lists is not None:
+            return self.lists(choices)
+        meta = self.wb[META_SHEET]
+        col = get_column_letter(5 + len(self.choice_lists))
+        self.choice_lists.append(choices)
+        for i, c in enumerate(choices, 1):
+            set_text(meta[f"{col}{i}"], c)
+        return f"'{META_SHEET}'!${col}$1:${col}${len(choices)}"
+
     def validations(self):
         ws = self.ws
-        meta = self.wb[META_SHEET]
         for path, coords in self.prompts.items():
             f = self.form.field_at(path)
             if f is None:
@@ -685,11 +740,7 @@ class _Builder:
                     if len(inline) <= 250 and not any("," in c or '"' in c for c in choices):
                         dv.formula1 = '"' + inline + '"'
                     else:
-                        col = get_column_letter(5 + len(self.choice_lists))
-                        self.choice_lists.append(choices)
-                        for i, c in enumerate(choices, 1):
-                            set_text(meta[f"{col}{i}"], c)
-                        dv.formula1 = f"'{META_SHEET}'!${col}$1:${col}${len(choices)}"
+                        dv.formula1 = self.list_ref(choices)
                     dv.error = "请从下拉列表中选择:" + "、".join(choices)
                     hint.append("请从下拉列表中选择")
                 elif f.kind == "multichoice":
@@ -773,11 +824,7 @@ class _Builder:
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
         ws.protection.formatCells = True
-        first_input = next((c for cs in self.prompts.values() for c in cs), None)
-        self.wb.calculation.fullCalcOnLoad = True
-        self.wb.properties.title = self.form.title
-        self.wb.properties.creator = "biaoge"
-        return first_input
+        return next((c for cs in self.prompts.values() for c in cs), None)
 
     def write_meta(self):
         meta = self.wb[META_SHEET]
@@ -808,9 +855,9 @@ class _Builder:
         for i in range(0, max(len(text), 1), 30000):
             set_text(meta.cell(4 + i // 30000, 2), text[i:i + 30000])
 
-    def build(self) -> bytes:
-        meta = self.wb.create_sheet(META_SHEET)
-        meta.sheet_state = "veryHidden"
+    def lay_out(self):
+        """Lay the form out on self.ws: cells, formulas, validations, print set-up, cursor
+        on the first input cell. Returns the sheet; writes no map and saves nothing."""
         lay = self.layout
         self.title()
         self.line(lay.header)
@@ -842,6 +889,16 @@ class _Builder:
             coord = first_input.split(":")[0]
             self.ws.sheet_view.selection[0].activeCell = coord
             self.ws.sheet_view.selection[0].sqref = coord
+        return self.ws
+
+    def build(self) -> bytes:
+        """The single-form workbook: the sheet, then the very hidden `_biaoge` map."""
+        meta = self.wb.create_sheet(META_SHEET)
+        meta.sheet_state = "veryHidden"
+        self.lay_out()
+        self.wb.calculation.fullCalcOnLoad = True
+        self.wb.properties.title = self.form.title
+        self.wb.properties.creator = "biaoge"
         self.write_meta()
         buf = io.BytesIO()
         self.wb.save(buf)

@@ -128,8 +128,8 @@ def _load_bytes(raw: bytes, display: str, purpose: str) -> Any:
         raise _corrupt(display, purpose, "不是有效的 JSON") from exc
 
 
-def _read_file(path: Path, display: str, purpose: str) -> tuple[tuple, Any] | None:
-    """((ino, mtime_ns, size), parsed JSON) of a file, or None when it does not exist."""
+def _read_bytes(path: Path, display: str, purpose: str) -> tuple[tuple, bytes] | None:
+    """((ino, mtime_ns, size), content) of a file, or None when it does not exist."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -148,7 +148,13 @@ def _read_file(path: Path, display: str, purpose: str) -> tuple[tuple, Any] | No
         raise _unreadable(display, purpose, exc) from exc
     finally:
         os.close(fd)
-    return (st.st_ino, st.st_mtime_ns, st.st_size), _load_bytes(b"".join(chunks), display, purpose)
+    return (st.st_ino, st.st_mtime_ns, st.st_size), b"".join(chunks)
+
+
+def _read_file(path: Path, display: str, purpose: str) -> tuple[tuple, Any] | None:
+    """((ino, mtime_ns, size), parsed JSON) of a file, or None when it does not exist."""
+    found = _read_bytes(path, display, purpose)
+    return None if found is None else (found[0], _load_bytes(found[1], display, purpose))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -286,22 +292,22 @@ def _copy(value):
     return value
 
 
-def _texts(value, out: list) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _texts(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _texts(v, out)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        out.append(str(value))
-
-
 def _hay(doc: dict) -> str:
-    out = [doc["number"]] if isinstance(doc.get("number"), str) else []
-    _texts(doc["revisions"][-1].get("data"), out)
+    """The searchable text of a record: its number and every value of its latest data."""
+    out = [doc["number"]] if type(doc.get("number")) is str else []
+    stack = [doc["revisions"][-1].get("data")]
+    pop, push, add = stack.pop, stack.extend, out.append
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str:
+            add(v)
+        elif t is dict:
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif t is int or t is float:
+            add(repr(v))
     return _HAY_SEP.join(out).casefold()
 
 
@@ -386,7 +392,10 @@ class TinyStore:
         d = self._form_dir(form_id)
         lock = d / ".lock"
         try:
-            d.mkdir(parents=True, exist_ok=True)
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True)
+                for folder in (self.data_dir, self.root):   # make the new folders durable too
+                    _fsync_dir(folder)
             self._form_dir(form_id)   # now that it exists, check where it resolves
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -426,50 +435,64 @@ class TinyStore:
 
     # -- cached reads ---------------------------------------------------------------------
 
-    def _read_raw(self, path: Path, purpose: str = _READ) -> tuple[tuple, dict] | None:
-        """(key, parsed chunk) from the read-only cache or the disk; None if the file is absent.
-        Callers must not modify the result."""
+    def _stat_key(self, path: Path, purpose: str = _READ) -> tuple | None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise _unreadable(self._display(path), purpose, exc) from exc
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _parse_chunk(self, path: Path, key: tuple, content: bytes, purpose: str) -> dict:
+        display = self._display(path)
+        raw = _check_chunk(_load_bytes(content, display, purpose), display, purpose)
+        if time.time_ns() - key[1] > _STABLE_NS:
+            with self._mutex:
+                self._raw_cache[path] = (key, raw)
+                self._raw_cache.move_to_end(path)
+                while len(self._raw_cache) > _RAW_CACHE_SIZE:
+                    self._raw_cache.popitem(last=False)
+        return raw
+
+    def _read_raw(self, path: Path, purpose: str = _READ) -> dict | None:
+        """The parsed chunk, from the read-only cache or the disk; None if the file is absent.
+        Callers must not modify the result."""
+        key = self._stat_key(path, purpose)
+        if key is None:
+            return None
         with self._mutex:
             hit = self._raw_cache.get(path)
             if hit and hit[0] == key:
                 self._raw_cache.move_to_end(path)
-                return hit
-        display = self._display(path)
-        found = _read_file(path, display, purpose)
-        if found is None:
-            return None
-        key, data = found
-        _check_chunk(data, display, purpose)
-        if time.time_ns() - key[1] > _STABLE_NS:
-            with self._mutex:
-                self._raw_cache[path] = (key, data)
-                self._raw_cache.move_to_end(path)
-                while len(self._raw_cache) > _RAW_CACHE_SIZE:
-                    self._raw_cache.popitem(last=False)
-        return key, data
+                return hit[1]
+        found = _read_bytes(path, self._display(path), purpose)
+        return None if found is None else self._parse_chunk(path, found[0], found[1], purpose)
 
-    def _index(self, path: Path) -> tuple[_Index, dict | None]:
-        """The chunk's query index, and its parsed content when it had to be read."""
-        try:
-            st = os.stat(path)
-            key = (st.st_ino, st.st_mtime_ns, st.st_size)
-            with self._mutex:
-                hit = self._index_cache.get(path)
-            if hit and hit[0] == key:
-                return hit[1], None
-        except FileNotFoundError:
-            pass
-        found = self._read_raw(path)
+    def _index(self, path: Path, needle: str = "") -> tuple[_Index | None, dict | None]:
+        """The chunk's query index (None: it cannot contain `needle`), and its parsed content
+        when it had to be read."""
+        key = self._stat_key(path)
+        if key is None:
+            return None, None
+        with self._mutex:
+            hit = self._index_cache.get(path)
+        if hit and hit[0] == key:
+            return hit[1], None
+        found = _read_bytes(path, self._display(path), _READ)
         if found is None:
-            return _Index({}), None
-        key, raw = found
+            return None, None
+        key, content = found
+        if needle and b"\\u" not in content:
+            # Cheap skip before parsing: this module writes values verbatim (ensure_ascii=False,
+            # floats as repr) and casefold() maps character by character, so a needle without
+            # characters JSON escapes that is in a record's text is in the casefolded file too.
+            try:
+                if needle not in content.decode("utf-8").casefold():
+                    return None, None
+            except UnicodeDecodeError:
+                pass   # parsing reports the damage
+        raw = self._parse_chunk(path, key, content, _READ)
         idx = _Index(raw)
         if time.time_ns() - key[1] > _STABLE_NS:
             with self._mutex:
@@ -483,8 +506,8 @@ class TinyStore:
         size = self._chunk_size_of(form_id, d, create=False)
         if size is None:
             return None
-        found = self._read_raw(self._chunk_path(d, (record_id - 1) // size + 1))
-        return None if found is None else found[1].get(RECORDS, {}).get(str(record_id))
+        raw = self._read_raw(self._chunk_path(d, (record_id - 1) // size + 1))
+        return None if raw is None else raw.get(RECORDS, {}).get(str(record_id))
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -603,34 +626,37 @@ class TinyStore:
         day_to = date_to[:10] if date_to else None
         needle = text.strip().casefold() if text else ""
         wanted: list[int] = []
-        raws: dict[int, dict | None] = {}   # chunk → parsed content, read once per query
+        raws: dict[int, dict | None] = {}   # chunk → parsed content, for the page
         if not (day_from or day_to or needle):
             # Ids run 1 … next_id - 1 without holes (a record and its id are stored together).
-            found = self._read_raw(self._chunk_path(d, chunks[-1]))
-            raws[chunks[-1]] = found[1] if found else None
-            meta = (found[1].get(META, {}).get("1") if found else None) or {}
-            total = max(0, int(meta.get("next_id", 1)) - 1)
+            raw = raws[chunks[-1]] = self._read_raw(self._chunk_path(d, chunks[-1]))
+            meta = (raw.get(META, {}).get("1") if raw else None) or {}
+            last = max(map(int, raw.get(RECORDS, {})), default=0) if raw else 0
+            total = max(0, int(meta.get("next_id", last + 1)) - 1)
             wanted = list(range(total - offset, max(total - offset - limit, 0), -1))
         else:
+            # The needle cannot contain the separator nor characters JSON escapes and still match.
+            prefilter = needle if not re.search(r'["\\\x00-\x1f]', needle) else ""
             total = 0
             for n in reversed(chunks):
-                idx, raw = self._index(self._chunk_path(d, n))
-                if raw is not None:
-                    raws[n] = raw
-                if not idx.ids or (day_from and idx.last_day < day_from) or (day_to and idx.first_day > day_to):
+                idx, raw = self._index(self._chunk_path(d, n), prefilter)
+                if (idx is None or not idx.ids or (day_from and idx.last_day < day_from)
+                        or (day_to and idx.first_day > day_to)):
                     continue
+                before = len(wanted)
                 for rid, day, hay in zip(idx.ids, idx.days, idx.hays):
                     if (day_from and day < day_from) or (day_to and day > day_to) or (needle and needle not in hay):
                         continue
                     if offset <= total < offset + limit:
                         wanted.append(rid)
                     total += 1
+                if raw is not None and len(wanted) > before:
+                    raws[n] = raw   # keep only what the page needs
         page = []
         for rid in wanted:
             n = (rid - 1) // size + 1
             if n not in raws:
-                found = self._read_raw(self._chunk_path(d, n))
-                raws[n] = found[1] if found else None
+                raws[n] = self._read_raw(self._chunk_path(d, n))
             doc = raws[n].get(RECORDS, {}).get(str(rid)) if raws[n] else None
             if doc is not None:
                 page.append(_record(rid, doc, doc["revisions"][-1]))

@@ -123,7 +123,7 @@ def test_catalog_by_chapter_with_search(client):
     chapters = [h.text_content() for h in tree.cssselect("h2.chapter")]
     assert chapters[0] == "第一章 销售管理"
     assert tree.cssselect('a[href="/forms/order_form"]')
-    tree = html_tree(client.get("/?q=订货").data)
+    tree = html_tree(client.get("/?q=商品订货").data)
     titles = [a.text_content() for a in tree.cssselect(".forms-grid li > a")]
     assert titles == ["商品订货单"]
 
