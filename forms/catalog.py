@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .definition import check_shared, compile_definition
-from .errors import DefinitionError, Problem
+from .errors import Problem
 from .source import parse
 
 EXTENSIONS = (".yaml", ".yml", ".json")

@@ -17,7 +17,7 @@ import jsonschema
 from . import expr as ex
 from . import numbering
 from .errors import Problem, suggestion
-from .kinds import COMPUTABLE_KINDS, KINDS, NUMERIC_KINDS, infer_kind
+from .kinds import COMPUTABLE_KINDS, KINDS, infer_kind
 
 META_SCHEMA = json.loads(resources.files("forms").joinpath("metaschema.json").read_text("utf-8"))
 _META = jsonschema.Draft202012Validator(META_SCHEMA)

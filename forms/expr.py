@@ -12,7 +12,8 @@ in Python, or translated one-to-one into JavaScript (for live totals in the
 browser, with forms/js/expr-runtime.js) and into an Excel formula.
 
 Shared semantics, identical in the three targets: an empty value counts as
-0 (or "" beside text); x / 0 is 0; text compares without regard to case;
+0 (or "" beside text); x / 0 is 0; text compares without regard to case; a multiple-choice value
+`==` a text means it includes that choice;
 min/max skip empty cells and give 0 when nothing is left; round() rounds
 half away from zero after cutting to 15 significant digits (as Excel does).
 """
@@ -252,6 +253,10 @@ def _is_num(v):
 
 
 def compare(op, a, b) -> bool:
+    if isinstance(a, list) or isinstance(b, list):  # a multiple choice: == means "includes"
+        items, value = (a, b) if isinstance(a, list) else (b, a)
+        found = any(compare("==", item, value) for item in items)
+        return {"==": found, "!=": not found}.get(op, False)
     if a is None or a == "":
         a = 0 if _is_num(b) else ""
     if b is None or b == "":

@@ -47,12 +47,17 @@ def _value(f, rng, rows):
         lo = s.get("minimum", s.get("exclusiveMinimum", 0) + (1 if "exclusiveMinimum" in s else 0))
         hi = s.get("maximum", s.get("exclusiveMaximum", lo + 1000) - (1 if "exclusiveMaximum" in s else 0))
         if kind == "year":
-            lo, hi = max(lo, 2020), min(hi, 2030)
+            lo, hi = max(lo, 2020), min(s.get("maximum", 2030), 2030)
         lo, hi = (lo, hi) if lo <= hi else (hi, lo)
         if kind in ("integer", "year") or s.get("type") == "integer":
             import math
-            return rng.randint(math.ceil(lo), math.floor(hi))
+            value = rng.randint(math.ceil(lo), math.floor(hi))
+            step = s.get("multipleOf")
+            return value - value % step if isinstance(step, int) and step > 0 else value
         value = round(rng.uniform(lo, hi), 2)
+        if s.get("multipleOf"):
+            step = s["multipleOf"]
+            value = round(round(value / step) * step, 6)
         return min(max(value, lo), hi)
     if kind == "date":
         return (date(2026, 1, 1) + timedelta(days=rng.randrange(330))).isoformat()

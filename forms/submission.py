@@ -40,7 +40,7 @@ _COPY_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", 
 
 def data_schema(fields: dict) -> dict:
     """Strict JSON Schema of the data entered for these fields (no computed fields)."""
-    props, required = {}, []
+    props = {}
     for f in fields.values():
         if f.computed:
             continue

@@ -58,7 +58,6 @@ def paginate(lay, data: dict | None) -> list:
     if lay.orientation == "landscape":
         paper_w, paper_h = paper_h, paper_w
     height = (paper_h - MARGIN_TOP - MARGIN_BOTTOM) * SAFETY
-    tail = H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes) + H_LINE * len(lay.closing)
     pages = [Page(first=True)]
     used = H_TITLE + H_HEADER * bool(lay.header) + H_LINE * len(lay.intro)
 
@@ -74,7 +73,6 @@ def paginate(lay, data: dict | None) -> list:
 
     blocks = list(lay.blocks)
     for i, block in enumerate(blocks):
-        after = tail + sum(block_height(b) for b in blocks[i + 1:])
         if not isinstance(block, TableBlock):
             pages[-1].blocks.append(block)
             used += block_height(block)
@@ -90,7 +88,7 @@ def paginate(lay, data: dict | None) -> list:
         while True:
             room = height - used - H_TABLE_HEAD
             rest = heights[start:]
-            if sum(rest) + foot + after <= room or not rest:
+            if sum(rest) + foot <= room or not rest:  # what follows the table flows on by itself
                 parts.append((start, len(filled)))
                 break
             room -= H_ROW if block.subtotal_columns else 0
@@ -137,7 +135,7 @@ def date_blank(kind: str) -> str:
 
 def cell(f, value, filled: bool, compact: bool = False) -> dict:
     """One value box: {'text': …} or {'opts': [(mark, label)]}; `compact` for table cells."""
-    if f.kind in ("choice", "multichoice", "boolean") and len(options(f)) <= 8:
+    if f.kind in ("choice", "multichoice", "boolean") and len(options(f)) <= 8 and not compact:
         if filled or value is None:
             return {"opts": options(f, value, filled)}
     if not filled:
@@ -197,13 +195,15 @@ def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
 
 def table_view(part: TablePart, data, filled) -> dict:
     block = part.block
-    money = lambda f, v: f"{v:,.2f}" if isinstance(v, (int, float)) else display(f, v)
+    def money(f, v):
+        if f.kind == "money" and isinstance(v, (int, float)):
+            return f"{v:,.2f}"
+        return display(f, round(v, 6) if isinstance(v, float) else v)
     rows = []
     for n, r in part.rows:
         rows.append({"seq": n if r is not None else "", "cells": [
-            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else
-                 (cell(c, None, False) if not filled and c.kind in ("choice", "boolean") and len(options(c)) <= 3
-                  else {"text": ""}), kind=c.kind) for c in block.columns]})
+            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else {"text": ""}, kind=c.kind)
+            for c in block.columns]})
     summaries = []
     if part.subtotal is not None:
         summaries.append(summary_row(block, "本页小计", part.subtotal, filled, money))

@@ -18,6 +18,10 @@ was made from and where every input cell is (see `META_SHEET` and
 
 User text is always written as a text cell (never a formula), whatever it
 starts with.
+
+`_Builder` can also lay a form out on a sheet of a workbook made elsewhere
+(`_Builder(form, None, wb, ws, lists=...).lay_out()`): the Excel handbook
+(`renderers.xlsx_handbook`) puts every form of the catalog in one workbook.
 """
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from .xlsx import (_BOX, _F_BOLD, _F_BODY, _F_SMALL, _F_TITLE, CHAR, LINE, META_
 
 TITLE = "营销管理表格"
 INDEX_SHEET = "目录"
+HEAD_ROW = 4                # the index's column headings (printed atop every page)
 LISTS_SHEET = "_lists"
 MAX_SHEET_NAME = 31
 # names a form sheet may not take (compared case-insensitively, as Excel does)
@@ -119,10 +120,10 @@ def _index(ws, title: str, chapters: list) -> None:
     line(3, f"共 {len(chapters)} 章、{count} 张表格。点击表格名称转到该表,各表右上角「返回目录」回到本页。",
          _F_SMALL, _align("left"), ROW)
     for c, (heading, _) in enumerate(INDEX_COLUMNS, 1):
-        cell = ws.cell(4, c)
+        cell = ws.cell(HEAD_ROW, c)
         set_text(cell, heading)
         cell.font, cell.border, cell.alignment = _F_BOLD, _BOX, _align("center")
-    ws.row_dimensions[4].height = ROW + 2
+    ws.row_dimensions[HEAD_ROW].height = ROW + 2
     seq = 0
     for chapter, entries in chapters:
         r = entries[0][2] - 1
@@ -149,10 +150,10 @@ def _index(ws, title: str, chapters: list) -> None:
                     lines = max(lines, lines_needed(value, INDEX_COLUMNS[c - 1][1] - 1.5))  # some slack
             _link(ws.cell(r, 2), name, "A1", f"转到「{form.title}」", _F_LINK)
             ws.row_dimensions[r].height = max(ROW, lines * LINE + 6)
-    end = max([4] + [e[2] for _, entries in chapters for e in entries])
+    end = max([HEAD_ROW] + [e[2] for _, entries in chapters for e in entries])
     if not chapters:
-        end = 5
-        line(5, "(没有表格)", _F_BODY, _align("center"), ROW)
+        end = HEAD_ROW + 1
+        line(end, "(没有表格)", _F_BODY, _align("center"), ROW)
 
     for c, (_, width) in enumerate(INDEX_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(c)].width = round(width * CHAR, 2)
@@ -166,10 +167,10 @@ def _index(ws, title: str, chapters: list) -> None:
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页,共 &N 页"
     ws.oddFooter.center.size = 9
-    ws.print_title_rows = "4:4"
+    ws.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
     ws.print_area = f"A1:{last}{end}"
     ws.sheet_view.showGridLines = False
-    ws.freeze_panes = "A5"
+    ws.freeze_panes = f"A{HEAD_ROW + 1}"
 
 
 def _back_link(b: _Builder, index_row: int) -> None:
@@ -192,10 +193,10 @@ def handbook_workbook(catalog, title: str = TITLE) -> bytes:
     by_chapter = catalog.by_chapter()
     forms = [f for fs in by_chapter.values() for f in fs]
     names = iter(unique_sheet_names(sheet_title(f) for f in forms))
-    chapters, r = [], 4
+    chapters, r = [], HEAD_ROW + 1
     for chapter, fs in by_chapter.items():
         entries = []
-        r += 1                              # the chapter's heading row
+        r += 1                              # row r - 1 is the chapter's heading
         for form in fs:
             name = next(names)
             b = _Builder(form, None, wb, wb.create_sheet(name), lists=lists)

@@ -7,11 +7,11 @@ table API but changes how files are partitioned, written and locked.
 
 Layout on disk (everything under `root`; form ids are [a-z0-9_], checked)::
 
-    root/data/<form_id>/.lock                   flock()ed around every read-modify-write
-    root/data/<form_id>/store.json              {"format": 1, "chunk_size": 200}, written once
-    root/data/<form_id>/records-000001.json     records 1 … 200
-    root/data/<form_id>/records-000002.json     records 201 … 400 (the newest chunk carries _meta)
-    root/data/<form_id>/definitions/<digest>.json
+    root/<form_id>/.lock                   flock()ed around every read-modify-write
+    root/<form_id>/store.json              {"format": 1, "chunk_size": 200}, written once
+    root/<form_id>/records-000001.json     records 1 … 200
+    root/<form_id>/records-000002.json     records 201 … 400 (the newest chunk carries _meta)
+    root/<form_id>/definitions/<digest>.json
 
 A chunk file is an ordinary TinyDB JSON database with two tables::
 
@@ -62,21 +62,29 @@ Reads use a process-local, read-only cache of parsed chunks validated by
 (inode, mtime_ns, size). Because file timestamps are coarse (one kernel tick),
 a file is cached only once its mtime is more than two seconds old, so a later
 replacement always has a different key; recently written chunks are parsed
-afresh. query() keeps, per chunk, a compact index (ids, creation dates,
-case-folded text of the latest revision, date range) so filtered searches over
-100k records scan memory, skipping chunks by date range; the unfiltered newest
-page reads only the chunks holding that page.
+afresh. Writes never use the cache: they parse the file under the lock.
+
+query(): ids run 1 … next_id-1 without holes, so the unfiltered newest page and
+its total come from the newest chunk's `_meta` and the one or two chunks
+holding the page. A filtered query keeps, per chunk, a compact index (ids,
+creation days, case-folded text of the latest revision, date range; about
+0.8 KB per record for order_form data) and scans it in memory, skipping chunks
+by date range. A chunk not yet indexed is first checked cheaply: this module
+writes values verbatim (ensure_ascii=False), so if the case-folded file text
+does not contain the searched text no record can match and the chunk is not
+parsed (files containing \\u escapes, e.g. rewritten by another tool, are
+always parsed). The first search of a process over 100k records parses every
+chunk that may match (seconds); later ones take tens of milliseconds.
 """
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
 import re
-import secrets
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,7 +100,7 @@ from server.store import StorageError
 FORMAT = 1
 _FORM_ID = re.compile(r"[a-z0-9_]{1,64}")
 _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_CHUNK_NAME = re.compile(r"records-(\d{6,})\.json")
+_CHUNK_NAME = re.compile(r"records-(\d{6}|[1-9]\d{6,})\.json")   # exactly f"{n:06d}"
 _STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
 _RAW_CACHE_SIZE = 32         # parsed chunk files kept whole (for get/history/pages)
 _HAY_SEP = "\x1f"
@@ -168,7 +176,7 @@ def _fsync_dir(folder: Path) -> None:
 def _atomic_write(path: Path, payload: bytes, display: str) -> None:
     """Temp file in the same folder, fsync, os.replace, fsync the folder."""
     folder = path.parent
-    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -311,6 +319,46 @@ def _hay(doc: dict) -> str:
     return _HAY_SEP.join(out).casefold()
 
 
+# Characters outside ASCII whose casefold() contains ASCII letters (ß → ss, Kelvin sign → k, ﬁ → fi …):
+# ß İ ŉ ſ ǰ ẖ ẗ ẘ ẙ ẚ ẞ K ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ; tests/test_store.py checks the list against every code point.
+_FOLDS_TO_ASCII = tuple(c.encode() for c in "\xdf\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e"
+                                               "\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
+# Quick test first: UTF-8 lead bytes of most of them, rare in Chinese text (memchr-fast), and
+# the two others in full (U+2000… and U+FF00… are common: punctuation, full-width forms).
+_FOLD_LEADS = (b"\xc3", b"\xc4", b"\xc5", b"\xc7", b"\xe1")
+_FOLD_OTHERS = (b"\xe2\x84\xaa", b"\xef\xac")
+
+
+def _folds_to_ascii_in(content: bytes) -> bool:
+    if any(lead in content for lead in _FOLD_LEADS):
+        return any(seq in content for seq in _FOLDS_TO_ASCII)
+    return any(seq in content for seq in _FOLD_OTHERS)
+
+
+def _fold_inert(c: str) -> bool:
+    """True when casefold() never changes `c` nor produces it from another character
+    (digits, punctuation, CJK ideographs …); checked against every code point in the tests."""
+    return c.lower() == c.upper() == c.casefold() == c and unicodedata.category(c) not in ("Mn", "Mc", "Me", "Lm")
+
+
+def _may_contain(content: bytes, needle: str) -> bool:
+    """Whether a chunk file's bytes may hold a record whose searchable text (casefolded values)
+    contains `needle` (casefolded, without the characters JSON escapes). False only when
+    certain: this module writes values verbatim (ensure_ascii=False, numbers as repr) and
+    casefold() maps character by character, so a match in a value is a match in the file text."""
+    if b"\\" in content and b"\\u" in content:   # (one byte first: memchr-fast)
+        return True   # \uXXXX escapes (another writer): cannot tell without parsing
+    if all(_fold_inert(c) for c in needle):
+        return needle.encode() in content   # folding cannot create nor change these characters
+    if needle.isascii():
+        if not _folds_to_ascii_in(content):
+            return needle.encode() in content.lower()   # only ASCII folds to ASCII here
+    try:
+        return needle in content.decode("utf-8").casefold()
+    except UnicodeDecodeError:
+        return True   # parsing reports the damage
+
+
 class _Index:
     """What query() needs of one chunk: ids newest first, creation days, searchable text."""
     __slots__ = ("ids", "days", "hays", "first_day", "last_day")
@@ -339,7 +387,7 @@ class TinyStore:
         if not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError("chunk_size 必须是正整数")
         self.root = Path(root).resolve()
-        self.data_dir = self.root / "data"
+        self.data_dir = self.root
         self.chunk_size = chunk_size
         self._sizes: dict[str, int] = {}        # form → its fixed chunk size
         self._safe_dirs: set[str] = set()
@@ -350,7 +398,8 @@ class TinyStore:
     # -- paths ----------------------------------------------------------------------------
 
     def _display(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        """A path as messages show it: from the data folder's name, e.g. data/order_form/records-000003.json."""
+        return path.relative_to(self.root.parent).as_posix()
 
     def _form_dir(self, form_id: str) -> Path:
         if not isinstance(form_id, str) or not _FORM_ID.fullmatch(form_id):
@@ -401,12 +450,7 @@ class TinyStore:
         except OSError as exc:
             raise StorageError(f"无法打开锁文件 {self._display(lock)}:{exc.strerror or exc}") from exc
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                    break
-                except InterruptedError:
-                    continue
+            fcntl.flock(fd, fcntl.LOCK_EX)   # blocks; released when fd is closed (or the process dies)
             yield d
         finally:
             os.close(fd)   # releases the lock
@@ -483,15 +527,8 @@ class TinyStore:
         if found is None:
             return None, None
         key, content = found
-        if needle and b"\\u" not in content:
-            # Cheap skip before parsing: this module writes values verbatim (ensure_ascii=False,
-            # floats as repr) and casefold() maps character by character, so a needle without
-            # characters JSON escapes that is in a record's text is in the casefolded file too.
-            try:
-                if needle not in content.decode("utf-8").casefold():
-                    return None, None
-            except UnicodeDecodeError:
-                pass   # parsing reports the damage
+        if needle and not _may_contain(content, needle):
+            return None, None
         raw = self._parse_chunk(path, key, content, _READ)
         idx = _Index(raw)
         if time.time_ns() - key[1] > _STABLE_NS:
@@ -576,7 +613,7 @@ class TinyStore:
                updated: str) -> dict:
         data = json.loads(_dumps(data))
         missing = KeyError(f"记录 {record_id} 不存在")
-        if not _valid_id(record_id):
+        if not _valid_id(record_id) or not self._form_dir(form_id).is_dir():
             raise missing
         with self._locked(form_id) as d:
             size = self._chunk_size_of(form_id, d, create=False)
@@ -676,8 +713,10 @@ class TinyStore:
         display = self._display(path)
         if _read_file(path, display, _WRITE) is not None:   # idempotent; a damaged file raises
             return
-        with self._locked(form_id):
-            path.parent.mkdir(exist_ok=True)
+        with self._locked(form_id) as d:
+            if not path.parent.is_dir():
+                path.parent.mkdir()
+                _fsync_dir(d)
             for stale in path.parent.glob(".*.tmp"):   # temps of writers that died holding the lock
                 try:
                     stale.unlink()

@@ -1,6 +1,6 @@
 """A writer process for tests/test_store.py: adds records to a TinyStore and acknowledges each.
 
-    python tests/store_writer.py ROOT FORM [--count N] [--chunk-size K] [--period P] [--tag T]
+    python tests/store_writer.py ROOT FORM [--count N] [--chunk-size K] [--period P] [--tag T] [--go FILE]
 
 Prints "ready" once the store is open, then "<id> <number>" per stored record, flushed, so a
 parent that kills it knows which submissions were acknowledged. Without --count it runs until
@@ -9,7 +9,9 @@ killed. Imports only server.tinystore (and the standard library) to start quickl
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,11 +27,14 @@ def main() -> None:
     ap.add_argument("--chunk-size", type=int, default=200)
     ap.add_argument("--period", default="2026-11")
     ap.add_argument("--tag", default="w")
+    ap.add_argument("--go", help="after 'ready', wait until this file exists (to start writers together)")
     args = ap.parse_args()
     store = TinyStore(Path(args.root), chunk_size=args.chunk_size)
     out = sys.stdout
     out.write("ready\n")
     out.flush()
+    while args.go and not os.path.exists(args.go):
+        time.sleep(0.002)
     i = 0
     while not args.count or i < args.count:
         i += 1

@@ -2,7 +2,6 @@
 one definition per title in its chapter, the binder's order, and every quoted
 fragment of the paper form in the blank PDF."""
 import re
-from functools import lru_cache
 
 import pytest
 
@@ -61,7 +60,6 @@ def test_catalog_order_is_the_seed_order(catalog):
     assert ordered == [(e["chapter"], e["title"]) for e in ENTRIES]
 
 
-@lru_cache(maxsize=None)
 def blank_text(catalog, title):
     form = next(f for f in catalog.forms.values() if f.title == title)
     return squash("".join(pdf_pages(base.get("pdf").render(form))))

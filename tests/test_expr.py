@@ -210,3 +210,15 @@ def test_names_may_be_chinese_titles():
     assert not problems
     from forms.submission import check
     assert check(form, {"a": 1, "b": 2}).data["total"] == 3
+
+
+def test_multiple_choice_equals_means_includes():
+    tree, _ = ex.compile_expr('if(s == "其他", 1, 0) + if(s != "价格", 10, 0)', Scope())
+    cases = [{"s": ["产品质量", "其他"]}, {"s": ["价格"]}, {"s": []}]
+    py = [ex.evaluate(tree, d) for d in cases]
+    assert py == [11, 0, 10]
+    script = (f"const B = require({json.dumps(str(RUNTIME))});"
+              f"const f = function (d, r) {{ return {ex.to_js(tree)}; }};"
+              f"console.log(JSON.stringify({json.dumps(cases, ensure_ascii=False)}.map(d => f(d, null))));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == py

@@ -11,7 +11,7 @@ from forms.sample import sample_submission
 from forms.submission import check
 from renderers import base
 from renderers.base import Record, Renderer, register
-from renderers.layout import SectionBlock, TableBlock, build_layout
+from renderers.layout import SectionBlock, TableBlock, build_layout, display
 
 from .conftest import ROOT, SCHEMAS
 from .render_helpers import TEXT_OF, squash
@@ -20,9 +20,12 @@ FILES = [p.relative_to(ROOT).as_posix() for p in definition_files(SCHEMAS)]
 FORMATS = base.names()
 
 
-def visible_titles(form, data):
-    """What must be seen of each field: its title; for a table total, the table's 合计 row;
-    for a field written into letter text, its value (filled) or nothing more than the text."""
+def visible_titles(form, data, fmt):
+    """What must be seen of each field: its title; on paper (print, pdf, xlsx), for a table total
+    the table's 合计 row, and for a field written into letter text its value (filled)."""
+    if fmt == "html":
+        return [f.title for f in form.walk() if data is None or f.when is None or f.table is not None
+                or truthy(evaluate(f.when, data))]
     lay = build_layout(form)
     totals = {id(f) for t in _tables(lay.blocks) for f in t.totals.values()}
     in_text = {name for text in lay.intro + lay.closing for name in re.findall(r"\{([^{}]+)\}", text)}
@@ -34,7 +37,7 @@ def visible_titles(form, data):
             titles.append("合计")
         elif f.table is None and f.key in in_text and len(f.path) == 1:
             if data is not None and data.get(f.key) not in (None, ""):
-                titles.append(str(data[f.key]))
+                titles.append(display(f, data[f.key]))
         else:
             titles.append(f.title)
     return titles
@@ -78,6 +81,6 @@ def test_contract(catalog, name, fmt):
         content = renderer.render(form, record)
         assert isinstance(content, bytes) and content
         text = squash(TEXT_OF[fmt](content))
-        missing = [t for t in visible_titles(form, record.data if record else None) if squash(t) not in text]
+        missing = [t for t in visible_titles(form, record.data if record else None, fmt) if squash(t) not in text]
         assert not missing, f"{fmt} {'filled' if record else 'blank'} drops {missing}"
         assert squash(form.title) in text

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from server.store import StorageError
+from server import tinystore
 from server.tinystore import TinyStore
 
 WRITER = Path(__file__).resolve().parent / "store_writer.py"
@@ -48,7 +49,7 @@ def all_files(folder: Path) -> dict[str, bytes]:
 
 
 def test_ids_and_numbers_per_period(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=3)
+    s = TinyStore(tmp_path / "data", chunk_size=3)
     recs = [add(s) for _ in range(7)]
     assert [r["id"] for r in recs] == [1, 2, 3, 4, 5, 6, 7]
     assert [r["number"] for r in recs] == [number(i) for i in range(1, 8)]
@@ -70,7 +71,7 @@ def test_ids_and_numbers_per_period(tmp_path):
 
 
 def test_make_number_failure_stores_nothing(tmp_path):
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     add(s)
 
     def boom(seq):
@@ -81,7 +82,7 @@ def test_make_number_failure_stores_nothing(tmp_path):
 
 
 def test_revise_history_and_get_revision(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=2)
+    s = TinyStore(tmp_path / "data", chunk_size=2)
     for _ in range(5):
         add(s)
     r2 = s.revise("order_form", 2, {"customer": "东方商贸"}, version=2, definition="e" * 64,
@@ -108,7 +109,7 @@ def test_revise_history_and_get_revision(tmp_path):
 
 
 def test_query_filters_paging_order(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=4)
+    s = TinyStore(tmp_path / "data", chunk_size=4)
     days = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"] * 3
     for i, day in enumerate(days, 1):
         add(s, data={"customer": f"客户{i}", "items": [{"name": "Widget" if i % 5 == 0 else "螺丝", "qty": i * 10}]},
@@ -140,7 +141,7 @@ def test_query_filters_paging_order(tmp_path):
 
 def test_query_cache_sees_new_revisions(tmp_path):
     """Chunks older than a few seconds are cached; a rewrite must still be seen."""
-    s = TinyStore(tmp_path, chunk_size=2)
+    s = TinyStore(tmp_path / "data", chunk_size=2)
     for i in range(6):
         add(s, data={"v": f"old{i}"})
     past = time.time() - 60
@@ -153,23 +154,86 @@ def test_query_cache_sees_new_revisions(tmp_path):
     assert s.query("order_form", text="new1")[0][0]["id"] == 2
     assert s.get("order_form", 2)["data"] == {"v": "new1"}
     # another store instance (as another process would) writes; this one sees it
-    TinyStore(tmp_path).revise("order_form", 1, {"v": "other"}, version=1, definition=DEF, updated="2026-11-28")
+    TinyStore(tmp_path / "data").revise("order_form", 1, {"v": "other"}, version=1, definition=DEF, updated="2026-11-28")
     assert s.get("order_form", 1)["data"] == {"v": "other"}
 
 
+@pytest.mark.parametrize("aged", [False, True])
+def test_text_search_prefilter_never_hides_matches(tmp_path, aged):
+    """Chunks whose file cannot contain the text are skipped before parsing; that must never
+    hide a match (escaped characters, case folding, files written with \\u escapes)."""
+    s = TinyStore(tmp_path / "data", chunk_size=2)
+    values = ['说 "你好"\n然后', "Straße 5", "STRASSE 7", "普通", "Ünïcode", 12.5, "x\\y", "末尾"]
+    for v in values:
+        add(s, data={"note": {"deep": [v]}})
+    foreign = chunk_files(tmp_path, "order_form")[3]   # ids 7, 8 rewritten as another tool would
+    foreign.write_text(json.dumps(json.loads(foreign.read_bytes()), ensure_ascii=True, indent=1))
+    if aged:
+        past = time.time() - 60
+        for p in chunk_files(tmp_path, "order_form"):
+            os.utime(p, (past, past))
+
+    def ids(text):
+        return [r["id"] for r in s.query("order_form", text=text)[0]]
+    for _ in range(2):   # the second round runs on cached indexes when aged
+        assert ids('说 "你好"\n然后') == [1]
+        assert ids('"你好"') == [1] and ids("然后") == [1]
+        assert ids("strasse") == [3, 2] and ids("STRAßE") == [3, 2]
+        assert ids("ünï") == [5] and ids("ÜNÏCODE") == [5]
+        assert ids("12.5") == [6]
+        assert ids("x\\y") == [7] and ids("末尾") == [8]
+        assert ids("deep") == [] and ids("note") == []   # keys are not values
+        assert ids("DH-202611-0004") == [4]
+
+
+def test_fold_tables_match_unicode():
+    """The prefilter's assumptions about casefold(), against every code point of this Python."""
+    changed = [c for c in map(chr, range(0x110000)) if c.casefold() != c]
+    produced = {x for c in changed for x in c.casefold()}
+    assert not [c for c in set(changed) | produced if tinystore._fold_inert(c)]
+    to_ascii = {c for c in changed if ord(c) >= 0x80 and any(ord(x) < 0x80 for x in c.casefold())}
+    assert to_ascii == {b.decode() for b in tinystore._FOLDS_TO_ASCII}
+    for c in to_ascii:   # the quick test finds each of them
+        assert tinystore._folds_to_ascii_in(f"中文{c}，“引号”".encode())
+        assert c.encode().startswith(tinystore._FOLD_LEADS + tinystore._FOLD_OTHERS)
+    assert not tinystore._folds_to_ascii_in("中文，“引号”—…Ａ".encode())
+    assert all(tinystore._fold_inert(c) for c in "东方商贸0123-/.,:;()（），。、")
+
+
+def test_text_search_agrees_with_brute_force(tmp_path):
+    rng = random.Random(7)
+    alphabet = list("aAbBsSkK\xdf \u1e9e\u017f\u212a\u0130i\u0131\ufb01\ufb00fF\u03a3\u03c3\u03c2\xdc\xfc中文0123-\"\\\n")
+    alphabet += ["ss", "SS", "fi"]   # with ß ẞ ſ, the Kelvin sign, İ ı ﬁ ﬀ, Σ σ ς, Ü ü, quote, backslash, newline
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(60)]
+    s = TinyStore(tmp_path / "data", chunk_size=3)
+    for v in values:
+        add(s, data={"v": v}, numbered=False)
+    needles = {v[i:j] for v in values for i, j in [sorted(rng.sample(range(len(v) + 1), 2))] if v[i:j].strip()}
+    needles |= {n.upper() for n in list(needles)[:40]} | {"ss", "k", "fi", "i", "σ", "中文", "0"}
+    for rnd in range(2):
+        if rnd:
+            past = time.time() - 60
+            for p in chunk_files(tmp_path, "order_form"):
+                os.utime(p, (past, past))
+        for needle in sorted(needles):
+            want = [i for i in range(len(values), 0, -1) if needle.strip().casefold() in values[i - 1].casefold()]
+            got = [r["id"] for r in s.query("order_form", text=needle, limit=100)[0]]
+            assert got == want, needle
+
+
 def test_ids_not_reused_after_reopening(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=3)
+    s = TinyStore(tmp_path / "data", chunk_size=3)
     for _ in range(4):
         add(s)
-    s2 = TinyStore(tmp_path, chunk_size=50)   # the form keeps the chunk size it was created with
+    s2 = TinyStore(tmp_path / "data", chunk_size=50)   # the form keeps the chunk size it was created with
     r = add(s2)
     assert (r["id"], r["number"]) == (5, number(5))
     assert len(chunk_files(tmp_path, "order_form")) == 2
-    assert [x["id"] for x in TinyStore(tmp_path).query("order_form")[0]] == [5, 4, 3, 2, 1]
+    assert [x["id"] for x in TinyStore(tmp_path / "data").query("order_form")[0]] == [5, 4, 3, 2, 1]
 
 
 def test_definitions_round_trip(tmp_path):
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     definition = {"title": "订货单", "properties": {"a": {"type": "string"}}}
     assert s.get_definition("order_form", "ab" * 32) is None
     s.put_definition("order_form", "ab" * 32, definition)
@@ -181,16 +245,18 @@ def test_definitions_round_trip(tmp_path):
 
 
 def test_reading_creates_nothing(tmp_path):
-    s = TinyStore(tmp_path / "root")
+    s = TinyStore(tmp_path / "root" / "data")
     assert s.get("order_form", 1) is None
     assert s.history("order_form", 1) == []
     assert s.query("order_form") == ([], 0)
     assert s.get_definition("order_form", "ab") is None
+    with pytest.raises(KeyError):
+        s.revise("order_form", 1, {}, version=1, definition=DEF, updated="2026-11-28")
     assert not (tmp_path / "root").exists()
 
 
 def test_threads_share_a_store(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=7)
+    s = TinyStore(tmp_path / "data", chunk_size=7)
     out: list[dict] = []
 
     def work():
@@ -210,48 +276,57 @@ def test_threads_share_a_store(tmp_path):
 
 def test_concurrent_processes(tmp_path):
     n, writers = 100, 4
-    procs = [subprocess.Popen([sys.executable, str(WRITER), str(tmp_path), "order_form", "--count", str(n),
-                               "--chunk-size", "16", "--tag", f"w{k}"],
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, str(WRITER), str(tmp_path / "data"), "order_form", "--count", str(n),
+                               "--chunk-size", "16", "--tag", f"w{k}", "--go", str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(writers)]
+    for p in procs:
+        assert p.stdout.readline() == "ready\n", p.stderr.read()
+    go.touch()   # all start together
     acks = []
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-        lines = out.splitlines()
-        assert lines[0] == "ready"
-        acks += [tuple(line.split()) for line in lines[1:]]
+        acks += [tuple(line.split()) for line in out.splitlines()]
     total = n * writers
     assert len(acks) == total
     assert sorted(int(i) for i, _ in acks) == list(range(1, total + 1))
     assert sorted(int(num.rsplit("-", 1)[1]) for _, num in acks) == list(range(1, total + 1))
     assert_all_valid_json(tmp_path)
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     page, count = s.query("order_form", limit=total)
     assert count == total and len(page) == total
     assert {r["data"]["writer"] for r in page} == {f"w{k}" for k in range(writers)}
+    order = [r["data"]["writer"] for r in reversed(page)]
+    assert sum(a != b for a, b in zip(order, order[1:])) >= 3   # the writers really interleaved
     for i, num in acks:
         assert s.get("order_form", int(i))["number"] == num
 
 
 def test_crash_at_random_points(tmp_path):
-    """SIGKILL a writer 100 times at random moments: files stay valid, acknowledged records stay,
-    ids and 编号 stay gap-free."""
+    """SIGKILL writers 100 times at random moments, two writers at a time (one may die holding
+    the lock while the other waits): files stay valid, acknowledged records stay, ids and 编号
+    stay gap-free."""
     rng = random.Random(20261127)
     acked: dict[int, str] = {}
-    for _ in range(100):
-        p = subprocess.Popen([sys.executable, str(WRITER), str(tmp_path), "crash", "--chunk-size", "5"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert p.stdout.readline() == b"ready\n", p.stderr.read().decode()
-        time.sleep(rng.uniform(0, 0.06))
-        p.send_signal(signal.SIGKILL)
-        out, err = p.communicate(timeout=30)
-        assert p.returncode == -signal.SIGKILL, err.decode()   # it did not fail on its own
-        for line in out.decode().split("\n")[:-1]:   # complete lines only: acknowledged
-            i, num = line.split()
-            assert int(i) not in acked
-            acked[int(i)] = num
+    for _ in range(50):
+        procs = [subprocess.Popen([sys.executable, str(WRITER), str(tmp_path / "data"), "crash", "--chunk-size", "5"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        for p in procs:
+            assert p.stdout.readline() == b"ready\n", p.stderr.read().decode()
+        start = time.monotonic()
+        for p, at in sorted(zip(procs, (rng.uniform(0, 0.06) for _ in procs)), key=lambda x: x[1]):
+            time.sleep(max(0.0, start + at - time.monotonic()))
+            p.send_signal(signal.SIGKILL)
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            assert p.returncode == -signal.SIGKILL, err.decode()   # it did not fail on its own
+            for line in out.decode().split("\n")[:-1]:   # complete lines only: acknowledged
+                i, num = line.split()
+                assert int(i) not in acked
+                acked[int(i)] = num
     assert_all_valid_json(tmp_path)
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     page, total = s.query("crash", limit=10**6)
     assert total >= len(acked) > 100
     assert sorted(r["id"] for r in page) == list(range(1, total + 1))
@@ -267,7 +342,7 @@ def test_crash_at_random_points(tmp_path):
 
 
 def test_truncated_chunk_refuses_writes_and_is_kept(tmp_path):
-    s = TinyStore(tmp_path, chunk_size=5)
+    s = TinyStore(tmp_path / "data", chunk_size=5)
     for _ in range(12):
         add(s)
     bad = tmp_path / "data" / "order_form" / "records-000003.json"
@@ -277,7 +352,7 @@ def test_truncated_chunk_refuses_writes_and_is_kept(tmp_path):
         add(s)
     assert str(e.value) == "数据文件 data/order_form/records-000003.json 已损坏(不是有效的 JSON),无法写入;请从备份恢复。"
     with pytest.raises(StorageError, match="records-000003.json"):
-        TinyStore(tmp_path).add("order_form", {}, version=1, definition=DEF, created="2026-11-27")
+        TinyStore(tmp_path / "data").add("order_form", {}, version=1, definition=DEF, created="2026-11-27")
     with pytest.raises(StorageError, match="records-000003.json 已损坏.*无法写入"):
         s.revise("order_form", 11, {}, version=1, definition=DEF, updated="2026-11-28")
     with pytest.raises(StorageError, match="records-000003.json 已损坏.*无法读取"):
@@ -296,7 +371,7 @@ def test_truncated_chunk_refuses_writes_and_is_kept(tmp_path):
 @pytest.mark.parametrize("damage", [b"", b"not json", b'{"records": [1, 2]}', b'{"records": {"1": {"revisions": []}}}',
                                     b"\xff\xfe{}"])
 def test_damaged_old_chunk(tmp_path, damage):
-    s = TinyStore(tmp_path, chunk_size=5)
+    s = TinyStore(tmp_path / "data", chunk_size=5)
     for _ in range(7):
         add(s)
     bad = chunk_files(tmp_path, "order_form")[0]
@@ -310,7 +385,7 @@ def test_damaged_old_chunk(tmp_path, damage):
 
 
 def test_damaged_definition_is_reported(tmp_path):
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     s.put_definition("order_form", "abc", {"a": 1})
     path = tmp_path / "data" / "order_form" / "definitions" / "abc.json"
     path.write_bytes(b'{"a": ')
@@ -322,7 +397,7 @@ def test_damaged_definition_is_reported(tmp_path):
 
 
 def test_data_json_cannot_hold_is_refused_before_writing(tmp_path):
-    s = TinyStore(tmp_path)
+    s = TinyStore(tmp_path / "data")
     add(s)
     before = all_files(tmp_path)
     with pytest.raises((TypeError, ValueError)):
@@ -357,8 +432,8 @@ def test_digests_and_symlinks_cannot_escape_root(tmp_path):
             s.put_definition("order_form", digest, {})
         with pytest.raises(ValueError):
             s.get_definition("order_form", digest)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    os.symlink(outside, root / "data" / "evil")
+    root.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, root / "evil")
     with pytest.raises(StorageError):
         add(s, form="evil")
     with pytest.raises(StorageError):

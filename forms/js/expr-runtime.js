@@ -43,6 +43,11 @@
     return x < 0 ? -shifted : shifted;
   }
   function cmp(op, a, b) {
+    if (Array.isArray(a) || Array.isArray(b)) {  // a multiple choice: == means "includes"
+      var items = Array.isArray(a) ? a : b, value = Array.isArray(a) ? b : a;
+      var found = items.some(function (x) { return cmp("==", x, value); });
+      return op === "==" ? found : op === "!=" ? !found : false;
+    }
     if (isEmpty(a)) a = isNum(b) ? 0 : "";
     if (isEmpty(b)) b = isNum(a) ? 0 : "";
     var x, y;
