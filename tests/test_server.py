@@ -254,3 +254,12 @@ def test_old_records_render_after_their_definition_changes(app, client):
     assert post_order(client).get_json()["version"] == 2
     new = squash("".join(pdf_pages(client.get("/forms/order_form/records/2.pdf").data)))
     assert "商品明细" in new
+
+
+def test_catalog_page_in_the_seed_order(app, client):
+    from forms.catalog import load_catalog
+    tree = html_tree(client.get("/").data)
+    page = [a.text_content() for a in tree.cssselect(".forms-grid li > a")]
+    expected = [f.title for fs in load_catalog(app.schemas_path).by_chapter().values() for f in fs]
+    assert page == expected and len(page) == 84
+    assert [h.text_content() for h in tree.cssselect("h2.chapter")][-1] == "业务单据"
