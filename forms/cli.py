@@ -205,6 +205,47 @@ def handbook(output, title, schemas):
     click.echo(f"已生成 {target}:{len(cat.forms)} 个表单,{len(content) // 1024 + 1} KB")
 
 
+@main.command(help="把一个或多个表单的记录归档为 zip:每条记录一个文件、清单,可选合并 PDF。\n\n"
+                   "Archive stored records into a zip: a file per record, a manifest, optionally one merged PDF.")
+@click.argument("forms_", metavar="FORM...", nargs=-1, required=True)
+@click.option("--from", "date_from", help="开始日期 YYYY-MM-DD(按提交日期)")
+@click.option("--to", "date_to", help="结束日期 YYYY-MM-DD")
+@click.option("--where", "where", multiple=True, help="字段=值,例如 --where pay_method=现金(可重复)")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "both"]), default="pdf", show_default=True)
+@click.option("--merge", is_flag=True, help="另附一个合并的 PDF(每条记录一个书签)")
+@click.option("--jobs", type=int, default=0, help="并行进程数,默认每个 CPU 核一个")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出 zip 文件")
+@click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
+@click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True, help="数据目录 / data folder")
+def archive(forms_, date_from, date_to, where, fmt, merge, jobs, output, schemas, data):
+    from renderers.archive import Progress, write_archive
+    from server.archive_source import collect
+    cat = _catalog(schemas)
+    conditions = []
+    for item in where:
+        field_name, eq, value = item.partition("=")
+        if not eq or not field_name:
+            raise click.ClickException(f"--where 的格式应为 字段=值,这里是 '{item}'")
+        conditions.append((field_name.strip(), value))
+    try:
+        entries, definitions, titles, keys = collect(cat, Path(data), forms_, date_from, date_to, conditions)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0]))
+    if not entries:
+        raise click.ClickException("没有符合条件的记录。")
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    with tmp.open("wb") as out:
+        summary = write_archive(entries, definitions, out, titles=titles, fmt=fmt, merge=merge,
+                                jobs=jobs or None, progress=Progress(len(entries)), key_fields=keys)
+    tmp.replace(target)
+    click.echo(summary.line() + f" 输出:{target}")
+    for number, error in summary.failures[:20]:
+        click.echo(f"失败:{number}:{error}", err=True)
+    sys.exit(1 if summary.failed else 0)
+
+
 @main.command(help="启动网页服务(waitress)。\n\nServe the web application under waitress.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

