@@ -14,7 +14,7 @@ from datetime import date
 from markupsafe import Markup
 
 from .layout import build_layout
-from .pdf import check_fonts, refuse_fetch
+from .pdf import check_fonts, font_config, print_html
 from .print_html import PrintHtmlRenderer
 from .templating import asset, environment
 
@@ -39,10 +39,9 @@ def handbook_html(catalog, title: str = TITLE) -> str:
 
 
 def handbook_pdf(catalog, title: str = TITLE) -> bytes:
-    from weasyprint import HTML
     check_fonts()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    doc = HTML(string=handbook_html(catalog, title), url_fetcher=refuse_fetch).render()
+    doc = print_html(handbook_html(catalog, title)).render(font_config=font_config())
     doc.metadata.title = title
     doc.metadata.authors = ["biaoge"]
     return doc.write_pdf()

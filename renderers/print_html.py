@@ -266,8 +266,9 @@ class PrintHtmlRenderer(Renderer):
             paper=f"{lay.paper} {lay.orientation}")
 
     @staticmethod
-    def sheets(form, record: Record | None, copies: list) -> str:
-        """The body of the print HTML: the form's pages, once per copy label."""
+    def sheets(form, record: Record | None, copies: list, batch: bool = False) -> str:
+        """The body of the print HTML: the form's pages, once per copy label; `batch` names
+        each page for the per-record page numbers of PdfRenderer.render_many."""
         data = record.data if record else None
         lay = build_layout(form, data)
         filled = record is not None
@@ -275,7 +276,7 @@ class PrintHtmlRenderer(Renderer):
                  for p in paginate(lay, data)]
         n = len(lay.copies)
         return environment().get_template("print_sheets.html.j2").render(
-            form=form, lay=lay, record=record, pages=pages, copies=copies,
+            form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch,
             copies_note=f"一式{CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else "",
             header=line_items(lay.header, data, record), signatures=line_items(lay.signatures, data, record),
             intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],

@@ -134,7 +134,8 @@ class _Style:
     """An xlsxwriter format and the `s="…"` attribute of cells using it."""
     def __init__(self, wb, props: dict, kind: str = ""):
         self.format = wb.add_format(props)
-        self.attr = f' s="{self.format._get_xf_index()}"'
+        index = getattr(self.format, "_get_xf_index", None)      # for _RawSink only
+        self.attr = f' s="{index()}"' if index is not None else ""
         self.kind = kind           # "date", "money", "number" or "" (for the width estimate)
 
 
@@ -178,6 +179,8 @@ class _Cells:
             return dates[text]
         try:
             days = (date.fromisoformat(text) - date(1899, 12, 31)).days
+            if days < 1:
+                raise ValueError("Excel has no dates before 1900")
             serial = str(days + 1 if days > 59 else days)     # Excel's 1900-02-29
         except ValueError:
             serial = None
