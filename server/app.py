@@ -5,7 +5,7 @@
 Configuration: SCHEMAS (definitions folder), DATA (store folder), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
-PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads).
+PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         MAX_UPLOAD_UNPACKED=50 * 1024 * 1024,
         PER_PAGE=20,
+        ARCHIVE_JOBS=2,
         PROPAGATE_EXCEPTIONS=False,
         TRAP_HTTP_EXCEPTIONS=False,
         JSON_AS_ASCII=False,

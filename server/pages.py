@@ -153,6 +153,13 @@ def _date_arg(name):
         return None
 
 
+@bp.get("/forms/<form_id>/archive.zip")
+def archive(form_id):
+    from .archive_download import archive_response
+    form = form_or_404(form_id)
+    return archive_response(form, _date_arg("from"), _date_arg("to"), request.args.get("q", "").strip() or None)
+
+
 @bp.get("/forms/<form_id>/records/<int:record_id>")
 def record(form_id, record_id):
     rev = request.args.get("rev", type=int)

@@ -263,3 +263,30 @@ def test_catalog_page_in_the_seed_order(app, client):
     expected = [f.title for fs in load_catalog(app.schemas_path).by_chapter().values() for f in fs]
     assert page == expected and len(page) == 84
     assert [h.text_content() for h in tree.cssselect("h2.chapter")][-1] == "业务单据"
+
+
+def test_archive_download_is_streamed_and_capped(app, client):
+    import io
+    import zipfile
+    for i in range(3):
+        post_order(client, {**ORDER, "customer_name": f"客户{i}"})
+    tree = html_tree(client.get("/forms/order_form/records").data)
+    href = tree.cssselect("#archive-link")[0].get("href")
+    r = client.get(href)
+    assert r.status_code == 200 and r.mimetype == "application/zip" and r.is_streamed
+    names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
+    assert sorted(n for n in names if n.endswith(".pdf")) == ["DH-202611-0001.pdf", "DH-202611-0002.pdf",
+                                                              "DH-202611-0003.pdf"]
+    assert {"manifest.csv", "清单.xlsx"} <= set(names)
+    r = client.get("/forms/order_form/archive.zip?q=客户1")
+    assert [n for n in zipfile.ZipFile(io.BytesIO(r.data)).namelist() if n.endswith(".pdf")] == ["DH-202611-0002.pdf"]
+    assert client.get("/forms/order_form/archive.zip?from=2999-01-01").status_code == 404
+    from server.archive_download import _slot
+    slot = _slot(app)
+    assert slot.acquire(blocking=False) and slot.acquire(blocking=False)  # two jobs running
+    try:
+        r = client.get("/forms/order_form/archive.zip")
+        assert r.status_code == 503 and "太多" in r.get_data(as_text=True)
+    finally:
+        slot.release()
+        slot.release()
