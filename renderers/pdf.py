@@ -70,7 +70,9 @@ def refuse_fetch(url, *args, **kwargs):
 
 @lru_cache(maxsize=1)
 def check_fonts() -> None:
-    """Raise FontMissingError, naming the Debian packages, when no CJK font is installed."""
+    """Raise FontMissingError, naming the Debian packages, when no CJK font is installed
+    (and warn, once, when HarfBuzz's subsetter is missing)."""
+    warn_without_subsetter()
     if shutil.which("fc-list") is None:
         return
     out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout

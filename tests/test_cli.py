@@ -129,3 +129,41 @@ def test_new_writes_a_valid_commented_starter(runner, tmp_path):
     again = runner.invoke(main, ["new", "visit_log", "--schemas", str(tmp_path)])
     assert again.exit_code == 1 and "已存在" in again.output
     assert runner.invoke(main, ["new", "Bad-Id", "--schemas", str(tmp_path)]).exit_code == 1
+
+
+def test_render_blank_and_filled(runner, tmp_path):
+    out = tmp_path / "blank.pdf"
+    r = runner.invoke(main, ["render", "order_form", "--format", "pdf", "-o", str(out), "--schemas", str(SCHEMAS)])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:4] == b"%PDF"
+    data = tmp_path / "order.json"
+    data.write_text(json.dumps(ORDER, ensure_ascii=False), "utf-8")
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("html", b"<!doctype"), ("print", b"<!doctype")):
+        out = tmp_path / f"filled.{fmt}"
+        r = runner.invoke(main, ["render", "order_form", "--format", fmt, "--data", str(data), "--number",
+                                 "DH-202611-0009", "-o", str(out), "--schemas", str(SCHEMAS)])
+        assert r.exit_code == 0, r.output
+        assert out.read_bytes().startswith(magic)
+    from .render_helpers import pdf_pages, squash
+    assert "DH-202611-0009" in squash("".join(pdf_pages((tmp_path / "filled.pdf").read_bytes())))
+    r = runner.invoke(main, ["render", "order_form", "--format", "docx", "--schemas", str(SCHEMAS)])
+    assert r.exit_code == 1 and "未知的格式" in r.output
+
+
+def test_import_prints_the_submission_or_the_cells_in_error(runner, tmp_path):
+    from forms.catalog import load_catalog
+    from forms.submission import check
+    from renderers import base
+
+    from .test_xlsx import fill
+    form = load_catalog(SCHEMAS).require("order_form")
+    good = check(form, ORDER).data
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(fill(form, base.get("xlsx").render(form), good))
+    r = runner.invoke(main, ["import", "order_form", str(path), "--schemas", str(SCHEMAS)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["total"] == good["total"]
+    bad = {**good, "items": [{**good["items"][0], "quantity": -3}]}
+    path.write_bytes(fill(form, base.get("xlsx").render(form), bad))
+    r = runner.invoke(main, ["import", "order_form", str(path), "--schemas", str(SCHEMAS)])
+    assert r.exit_code == 1 and "商品订货单!" in r.stderr and "「数量」" in r.stderr

@@ -167,3 +167,18 @@ def test_hostile_values_are_text_and_nothing_is_fetched(order_form, make_schemas
     base.get("pdf").render(form)
     base.get("pdf").render(form, Record({"a": f"url({canary}/value)"}))
     assert Canary.hits == []
+
+
+def test_warns_when_the_subsetter_is_missing(monkeypatch):
+    import ctypes.util
+
+    from renderers import pdf
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    pdf.harfbuzz_subset_available.cache_clear()
+    pdf.check_fonts.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="libharfbuzz-subset0"):
+            pdf.check_fonts()
+    finally:
+        pdf.harfbuzz_subset_available.cache_clear()
+        pdf.check_fonts.cache_clear()
