@@ -9,10 +9,7 @@ line of name=value figures.
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,18 +18,7 @@ from forms.catalog import load_catalog  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
 from renderers import base  # noqa: E402
-
-
-def median_ms(fn, repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import median_ms  # noqa: E402
 
 
 def main() -> None:
@@ -45,10 +31,10 @@ def main() -> None:
     record = base.Record(check(form, sample_submission(form, seed=1, rows=8)).data, number="DH-202611-0001",
                          created="2026-11-27")
     figures = {
-        "pdf_filled_ms": median_ms(lambda: base.get("pdf").render(form, record), args.repeat),
-        "pdf_blank_ms": median_ms(lambda: base.get("pdf").render(form), args.repeat),
-        "xlsx_ms": median_ms(lambda: base.get("xlsx").render(form, record), args.repeat),
-        "html_ms": median_ms(lambda: base.get("html").render(form, record), args.repeat),
+        "pdf_filled_ms": median_ms(lambda: base.get("pdf").render(form, record), args.repeat, 3, True),
+        "pdf_blank_ms": median_ms(lambda: base.get("pdf").render(form), args.repeat, 3, True),
+        "xlsx_ms": median_ms(lambda: base.get("xlsx").render(form, record), args.repeat, 3, True),
+        "html_ms": median_ms(lambda: base.get("html").render(form, record), args.repeat, 3, True),
     }
     print(f"{form.title} ({form.id}), median of {args.repeat} runs after warm-up:")
     for name, value in figures.items():

@@ -11,9 +11,7 @@ one line of name=value figures.
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ from forms.numbering import format_number  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
 from server.tinystore import TinyStore  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 FORM = "order_form"
 DEFINITION = "0" * 64
@@ -50,24 +49,8 @@ def fill(store: TinyStore, upto: int, samples) -> float:
 
 
 def insert_ms(store: TinyStore, repeat: int, samples) -> float:
-    times = []
-    for _ in range(repeat):
-        data = next(samples)
-        gc.collect()
-        start = time.perf_counter()
-        store.add(FORM, data, version=1, definition=DEFINITION, created=CREATED, period="2026-11",
-                  make_number=make_number)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def timed_ms(fn, repeat: int = 1) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda: store.add(FORM, next(samples), version=1, definition=DEFINITION, created=CREATED,
+                                       period="2026-11", make_number=make_number), repeat, collect=True)
 
 
 def main() -> None:
@@ -92,17 +75,17 @@ def main() -> None:
             print(f"{size:>7} stored (filled in {secs:.1f} s): add() median {ms:.2f} ms over {args.repeat}")
 
         total = store.query(FORM, limit=0)[1]
-        newest = timed_ms(lambda: store.query(FORM, limit=20), repeat=20)
-        deep = timed_ms(lambda: store.query(FORM, offset=50_000, limit=20), repeat=20)
-        get_ms = timed_ms(lambda: store.get(FORM, 12_345), repeat=20)
+        newest = median_ms(lambda: store.query(FORM, limit=20), repeat=20)
+        deep = median_ms(lambda: store.query(FORM, offset=50_000, limit=20), repeat=20)
+        get_ms = median_ms(lambda: store.get(FORM, 12_345), repeat=20)
         print(f"query at {total} stored: newest 20 {newest:.2f} ms, page at offset 50000 {deep:.2f} ms, "
               f"get(id) {get_ms:.2f} ms")
         # text search in a process that has not indexed anything yet, then with the index cached
         time.sleep(2.1)   # chunks are cached once their mtime is two seconds old
-        rare = timed_ms(lambda: TinyStore(store.root).query(FORM, text=make_number(54_321)))
+        rare = median_ms(lambda: TinyStore(store.root).query(FORM, text=make_number(54_321)))
         common = "东方商贸"   # in most sample submissions
-        cold = timed_ms(lambda: store.query(FORM, text=common))
-        warm = timed_ms(lambda: store.query(FORM, text=common, limit=20), repeat=5)
+        cold = median_ms(lambda: store.query(FORM, text=common))
+        warm = median_ms(lambda: store.query(FORM, text=common, limit=20), repeat=5)
         hits = store.query(FORM, text=common, limit=0)[1]
         print(f"text search at {total}: a 编号 (1 match) {rare:.0f} ms uncached; "
               f"'{common}' ({hits} matches) {cold:.0f} ms uncached, {warm:.0f} ms cached")

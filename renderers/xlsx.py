@@ -247,6 +247,20 @@ def _refs(tree):
 
 
 # ---------------------------------------------------------------- the builder
+def print_setup(ws, paper: str, orientation: str, *, side: float, top: float) -> None:
+    """Paper, orientation, fit to one page wide, margins (inches), centred, 第 x 页,共 y 页 footer."""
+    ws.page_setup.paperSize = PAPER_SIZES.get(paper, Worksheet.PAPERSIZE_A4)
+    ws.page_setup.orientation = "landscape" if orientation == "landscape" else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins.left = ws.page_margins.right = side
+    ws.page_margins.top, ws.page_margins.bottom = top, 0.7
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    ws.oddFooter.center.size = 9
+
+
 class _Builder:
     """Lays one form out on one sheet.
 
@@ -809,17 +823,7 @@ class _Builder:
         ws = self.ws
         for i in range(1, self.ncols + 1):
             ws.column_dimensions[get_column_letter(i)].width = round((self.bounds[i] - self.bounds[i - 1]) * CHAR, 2)
-        ws.page_setup.paperSize = PAPER_SIZES.get(self.layout.paper, Worksheet.PAPERSIZE_A4)
-        ws.page_setup.orientation = "landscape" if self.layout.orientation == "landscape" else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
-        ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
-        ws.print_options.horizontalCentered = True
-        ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-        ws.oddFooter.center.size = 9
+        print_setup(ws, self.layout.paper, self.layout.orientation, side=0.5, top=0.6)
         if self.title_rows:
             ws.print_title_rows = self.title_rows
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"

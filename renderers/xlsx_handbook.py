@@ -24,10 +24,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
 
-from .xlsx import (_BOX, _F_BOLD, _F_BODY, _F_SMALL, _F_TITLE, CHAR, LINE, META_SHEET, PAPER_SIZES, ROW,
-                   _align, _Builder, lines_needed, set_text, sheet_title)
+from .xlsx import (_BOX, _F_BOLD, _F_BODY, _F_SMALL, _F_TITLE, CHAR, LINE, META_SHEET, ROW, _align, _Builder,
+                   lines_needed, print_setup, set_text, sheet_title)
 
 TITLE = "营销管理表格"
 INDEX_SHEET = "目录"
@@ -157,16 +156,7 @@ def _index(ws, title: str, chapters: list) -> None:
 
     for c, (_, width) in enumerate(INDEX_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(c)].width = round(width * CHAR, 2)
-    ws.page_setup.paperSize = PAPER_SIZES["A4"]
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.page_margins.top, ws.page_margins.bottom = 0.7, 0.7
-    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-    ws.oddFooter.center.size = 9
+    print_setup(ws, "A4", "portrait", side=0.6, top=0.7)
     ws.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
     ws.print_area = f"A1:{last}{end}"
     ws.sheet_view.showGridLines = False

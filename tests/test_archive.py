@@ -13,7 +13,7 @@ from forms.definition import digest, frozen
 from forms.numbering import format_number
 from forms.sample import sample_submission
 from forms.submission import check
-from renderers.archive import Entry, write_archive
+from renderers.archive import write_archive
 from server.archive_source import collect
 from server.tinystore import TinyStore
 

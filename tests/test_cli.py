@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from forms.cli import main
 
-from .conftest import ROOT, SCHEMAS
+from .conftest import SCHEMAS
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 server under waitress: fill 商品订货单, watch the totals, submit, download the PDF;
 then an invalid form shows the Chinese error beside its field."""
 import threading
-import urllib.request
 
 import pytest
 

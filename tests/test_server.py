@@ -190,8 +190,6 @@ def test_edit_makes_a_revision_and_the_old_one_stays_printable(client):
 def test_upload_filled_excel_template(client):
     import io
 
-    import openpyxl
-    from renderers import base
     from server import db
     with client.application.app_context():
         form = db.get_catalog().require("order_form")

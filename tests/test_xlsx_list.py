@@ -16,8 +16,6 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from forms.sample import sample_submission
-from forms.submission import check
 from renderers import xlsx_list
 from renderers.base import Record
 from renderers.xlsx import XlsxRenderer
@@ -25,16 +23,12 @@ from renderers.xlsx_determinism import deterministic_xlsx
 from renderers.xlsx_import import import_workbook
 from renderers.xlsx_list import _sheet_name, export_list
 
+from .test_xlsx import engine
+
 INJECTIONS = ["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\t=1+2", "\r=1+3", "=HYPERLINK(\"http://x\",\"y\")"]
 MONEY = '"¥"#,##0.00'
 
 
-def engine(form, seed=0, **changes):
-    data = sample_submission(form, seed)
-    data.update(changes)
-    result = check(form, data)
-    assert result.ok, result.errors
-    return result.data
 
 
 def orders(form, n=3):
