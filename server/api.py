@@ -17,8 +17,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def form_or_404(form_id: str):
-    form = db.get_catalog().get(form_id) if form_id.isascii() else None
-    if form is None or form.id != form_id:
+    form = db.find_form(form_id)
+    if form is None:
         raise ApiError(404, f"没有 id 为 '{form_id}' 的表单。")
     return form
 
@@ -85,7 +85,7 @@ def list_submissions(form_id):
 
 @bp.get("/forms/<form_id>/submissions/<int:record_id>")
 def get_submission(form_id, record_id):
-    rec = db.get_store().get(form_id, record_id, request.args.get("rev", type=int)) if form_id.isascii() else None
+    rec = db.get_record(form_id, record_id, request.args.get("rev", type=int))
     if rec is None:
         raise ApiError(404, f"表单 '{form_id}' 没有编号为 {record_id} 的记录。")
     return jsonify(public(rec))

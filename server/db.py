@@ -25,6 +25,20 @@ def get_catalog():
     return current_app.extensions["biaoge.catalog"].current()
 
 
+def find_form(form_id: str):
+    """The current form with exactly this id, or None."""
+    form = get_catalog().forms.get(form_id)
+    return form if form is not None and form.id == form_id else None
+
+
+def get_record(form_id: str, record_id: int, revision: int | None = None):
+    """A stored record, or None (also for a form id the store cannot hold)."""
+    try:
+        return get_store().get(form_id, record_id, revision)
+    except ValueError:
+        return None
+
+
 def now() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
 

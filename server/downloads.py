@@ -14,10 +14,8 @@ FORMATS = ("pdf", "xlsx")
 
 def record_for_render(form_id: str, record_id: int, revision: int | None):
     """(record, form it was made with, current form or None); 404 when unknown."""
-    current = db.get_catalog().get(form_id)
-    if current is not None and current.id != form_id:
-        current = None
-    rec = db.get_store().get(form_id, record_id, revision)
+    current = db.find_form(form_id)
+    rec = db.get_record(form_id, record_id, revision)
     if rec is None:
         abort(404)
     form = db.form_of(form_id, rec, current)

@@ -46,8 +46,8 @@ def _display(value, f):
 
 # ---------------------------------------------------------------- helpers
 def form_or_404(form_id: str):
-    form = db.get_catalog().get(form_id) if form_id.isascii() else None
-    if form is None or form.id != form_id:
+    form = db.find_form(form_id)
+    if form is None:
         abort(404)
     return form
 

@@ -54,6 +54,7 @@ def test_api_422_lists_every_error(client):
 
 
 @pytest.mark.parametrize("url", ["/api/forms/nope", "/api/forms/order_form/submissions/99",
+                                 "/api/forms/bad-id!/submissions/1", "/api/forms/bad-id!/submissions/1.pdf",
                                  "/api/forms/order_form/submissions/99.pdf", "/api/nothing-here"])
 def test_api_404_has_the_error_shape(client, url):
     r = client.get(url)
