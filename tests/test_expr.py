@@ -141,11 +141,19 @@ def test_excel_agrees_with_python(tmp_path):
                 ws[f"{col}{top + 1 + i}"] = item.get(key)
         for i, tree in enumerate(forms + rows):
             ws.cell(top, 10 + i, "=" + ex.to_excel(tree, Cells(top)))
+    integers = [1, 10, 11, 101, 110, 1001, 1010, 10010, 100000, 100010, 1000010, 10000000, 100000000, 100010000,
+                100000001, 123456789, 200300, 101010101, 300000000000]
+    for i, n in enumerate(integers):
+        ws.cell(40 + i, 1, n)
+        ws.cell(40 + i, 2, f'=TEXT(A{40 + i},"[DBNum2][$-804]0")')
     wb.save(tmp_path / "calc.xlsx")
     subprocess.run(["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
                     "--outdir", str(tmp_path), str(tmp_path / "calc.xlsx")], check=True, capture_output=True,
                    timeout=120)
     table = list(csv.reader((tmp_path / "calc.csv").open(encoding="utf-8")))
+    from forms.daxie import integer_words
+    for i, n in enumerate(integers):
+        assert table[39 + i][1] == integer_words(n), f"{n}: spreadsheet {table[39 + i][1]}, python {integer_words(n)}"
     for k, prow in enumerate(python_results()):
         excel = table[k * 5][9:9 + len(prow)]
         for case, p, x in zip(FORM_CASES + ROW_CASES, prow, excel):
