@@ -7,7 +7,7 @@ builds on HTMLExporter).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -17,7 +17,6 @@ class Record:
     data: dict
     number: str = ""
     created: str = ""          # ISO date of submission
-    meta: dict = field(default_factory=dict)
 
 
 class Renderer:

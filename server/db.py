@@ -2,6 +2,7 @@
 about definition versions."""
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime
 from pathlib import Path
 
@@ -58,34 +59,51 @@ def _period_and_number(form, data: dict):
     return numbering.period_key(reset, day), (lambda seq: numbering.format_number(n["pattern"], day, seq))
 
 
+_definitions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def definition_of(form) -> tuple[str, dict]:
+    """(digest, frozen definition) of a compiled form, worked out once per form object."""
+    if form not in _definitions:
+        definition = frozen(form)
+        _definitions[form] = (digest(definition), definition)
+    return _definitions[form]
+
+
+def _kept_definition(form) -> str:
+    """Keep the definition a record is made with; returns its digest."""
+    key, definition = definition_of(form)
+    get_store().put_definition(form.id, key, definition)
+    return key
+
+
 def save_new(form, data: dict) -> dict:
     """Store a validated submission as a new record (with its 编号)."""
-    store = get_store()
-    definition = frozen(form)
-    key = digest(definition)
-    store.put_definition(form.id, key, definition)
+    key = _kept_definition(form)
     period, make_number = _period_and_number(form, data)
-    return store.add(form.id, data, version=form.version, definition=key, created=now(), period=period,
-                     make_number=make_number)
+    return get_store().add(form.id, data, version=form.version, definition=key, created=now(), period=period,
+                           make_number=make_number)
 
 
 def save_revision(form, record_id: int, data: dict) -> dict:
-    store = get_store()
-    definition = frozen(form)
-    key = digest(definition)
-    store.put_definition(form.id, key, definition)
-    return store.revise(form.id, record_id, data, version=form.version, definition=key, updated=now())
+    key = _kept_definition(form)
+    return get_store().revise(form.id, record_id, data, version=form.version, definition=key, updated=now())
+
+
+_stored_forms: dict = {}
 
 
 def form_of(form_id: str, record: dict, current):
     """The form a record was made with: the current one if unchanged, else its stored version."""
     key = record.get("definition")
-    if current is not None and (not key or digest(frozen(current)) == key):
+    if current is not None and (not key or definition_of(current)[0] == key):
         return current
-    stored = get_store().get_definition(form_id, key) if key else None
-    if stored is None:
-        return current
-    try:
-        return compile_frozen(stored, f"{key}.json")
-    except DefinitionError:
-        return current
+    if key not in _stored_forms:  # a digest names one definition for ever: compile it once
+        stored = get_store().get_definition(form_id, key) if key else None
+        if stored is None:
+            return current
+        try:
+            _stored_forms[key] = compile_frozen(stored, f"{key}.json")
+        except DefinitionError:
+            return current
+    return _stored_forms[key]
