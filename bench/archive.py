@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms.catalog import load_catalog  # noqa: E402
+from services.catalog import load_catalog  # noqa: E402
 from forms.definition import digest, frozen  # noqa: E402
 from forms.numbering import format_number  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
-from server.tinystore import TinyStore  # noqa: E402
+from store.tinystore import TinyStore  # noqa: E402
 
 
 def fill(data_dir: Path, n: int) -> None:
@@ -64,7 +64,7 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def run_archive(data_dir: Path, out: Path, jobs: int, limit_to: str | None = None) -> tuple[float, float, int]:
-    cmd = [sys.executable, "-m", "forms.cli", "archive", "order_form", "--schemas", str(ROOT / "schemas"),
+    cmd = [sys.executable, "-m", "cli", "archive", "order_form", "--schemas", str(ROOT / "schemas"),
            "--data", str(data_dir), "--jobs", str(jobs), "-o", str(out)]
     if limit_to:
         cmd += ["--to", limit_to]

@@ -51,7 +51,7 @@ def records(form, n: int):
 
 
 def child(args) -> None:
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     from renderers.xlsx_list import export_list
 
     form = load_catalog(ROOT / "schemas").require(args.form)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forms.catalog import load_catalog  # noqa: E402
+from services.catalog import load_catalog  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
 from renderers import base  # noqa: E402

@@ -3,7 +3,7 @@
     .venv/bin/python bench/store.py [--repeat 200] [--root DIR] [--chunk-size 200]
 
 Fills one form with realistic order_form submissions (about 1.6 KB each) in bulk through the
-store's own chunk-writing code (`TinyStore._append`, one atomic write per chunk), then times
+store's own chunk-writing code (`TinyStore.add_many`, one atomic write per chunk), then times
 --repeat real add() calls at 1k, 10k and 100k stored submissions (each with its fsyncs and the
 inter-process lock) and reports the medians; then the time of query() pages at 100k. Ends with
 one line of name=value figures.
@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forms.catalog import load_catalog  # noqa: E402
+from services.catalog import load_catalog  # noqa: E402
 from forms.numbering import format_number  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
-from server.tinystore import TinyStore  # noqa: E402
+from store.tinystore import TinyStore  # noqa: E402
 from timing import median_ms  # noqa: E402
 
 FORM = "order_form"
@@ -42,7 +42,7 @@ def fill(store: TinyStore, upto: int, samples) -> float:
     have = store.query(FORM, limit=0)[1]
     while have < upto:
         n = min(2000, upto - have)
-        store._append(FORM, list(itertools.islice(samples, n)), version=1, definition=DEFINITION,
+        store.add_many(FORM, list(itertools.islice(samples, n)), version=1, definition=DEFINITION,
                       created=CREATED, period="2026-11", make_number=make_number)
         have += n
     return time.perf_counter() - start

@@ -8,7 +8,9 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from forms.definition import frozen
 from forms.submission import check
 
-from . import db
+from services.query import QueryError, build_query
+
+from . import context
 from .downloads import download_response
 from .errors import ApiError
 from .openapi import openapi_document
@@ -17,7 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def form_or_404(form_id: str):
-    form = db.find_form(form_id)
+    form = context.find_form(form_id)
     if form is None:
         raise ApiError(404, f"没有 id 为 '{form_id}' 的表单。")
     return form
@@ -39,7 +41,7 @@ def openapi():
 
 @bp.get("/forms")
 def list_forms():
-    cat = db.get_catalog()
+    cat = context.catalog()
     forms = [summary(f) for forms in cat.by_chapter().values() for f in forms]
     broken = sorted({p.file for p in cat.problems})
     return jsonify({"forms": forms, "broken": broken})
@@ -62,7 +64,7 @@ def create_submission(form_id):
     result = check(form, payload)
     if not result.ok:
         raise ApiError(422, f"提交的数据有 {len(result.errors)} 处错误。", result.errors)
-    rec = db.save_new(form, result.data)
+    rec = context.records().save_new(form, result.data)
     body = {**public(rec), "url": url_for("api.get_submission", form_id=form.id, record_id=rec["id"])}
     resp = jsonify(body)
     resp.status_code = 201
@@ -75,17 +77,19 @@ def list_submissions(form_id):
     form = form_or_404(form_id)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = min(200, max(1, request.args.get("per_page", current_app.config["PER_PAGE"], type=int)))
-    items, total = db.get_store().query(form.id, date_from=request.args.get("from") or None,
-                                        date_to=request.args.get("to") or None,
-                                        text=request.args.get("q") or None, offset=(page - 1) * per_page,
-                                        limit=per_page)
+    try:
+        query = build_query(form, date_from=request.args.get("from"), date_to=request.args.get("to"),
+                            text=request.args.get("q"), where=request.args.getlist("where"))
+    except QueryError as exc:
+        raise ApiError(400, str(exc)) from None
+    items, total = context.store().query(form.id, query, offset=(page - 1) * per_page, limit=per_page)
     return jsonify({"items": [public(r) for r in items], "total": total, "page": page, "per_page": per_page,
                     "pages": max(1, math.ceil(total / per_page))})
 
 
 @bp.get("/forms/<form_id>/submissions/<int:record_id>")
 def get_submission(form_id, record_id):
-    rec = db.get_record(form_id, record_id, request.args.get("rev", type=int))
+    rec = context.records().get_record(form_id, record_id, request.args.get("rev", type=int))
     if rec is None:
         raise ApiError(404, f"表单 '{form_id}' 没有编号为 {record_id} 的记录。")
     return jsonify(public(rec))

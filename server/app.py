@@ -2,7 +2,9 @@
 
     create_app({"SCHEMAS": "schemas", "DATA": "data"})
 
-Configuration: SCHEMAS (definitions folder), DATA (store folder), SECRET_KEY
+Configuration: SCHEMAS (definitions folder), DATA (the embedded store's folder, also where the
+secret key is kept), STORE (where records are stored: a folder or a postgresql:// URL; default
+DATA), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
 PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once).
@@ -15,7 +17,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .catalog import CatalogCache
+from services.catalog import CatalogCache
+from services.records import Records
+from store import open_store
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(
         SCHEMAS=os.environ.get("BIAOGE_SCHEMAS", "schemas"),
         DATA=os.environ.get("BIAOGE_DATA", "data"),
+        STORE=os.environ.get("BIAOGE_STORE") or None,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         MAX_UPLOAD_UNPACKED=50 * 1024 * 1024,
         PER_PAGE=20,
@@ -37,7 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
     data.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret(data)
-    app.extensions["biaoge.catalog"] = CatalogCache(Path(app.config["SCHEMAS"]))
+    cache = CatalogCache(Path(app.config["SCHEMAS"]))
+    app.extensions["biaoge.records"] = Records(open_store(app.config["STORE"] or str(data)), cache.current)
 
     from . import api, errors, pages
     errors.register(app)

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
-from renderers.archive import write_archive
+from services.archive import write_archive
+from services.archive_source import collect
 
-from .archive_source import collect
-from .db import get_catalog, get_store
+from . import context
 from .errors import ApiError
 
 _slots: dict = {}
@@ -55,18 +55,13 @@ def _slot(app) -> threading.BoundedSemaphore:
         return _slots[app]
 
 
-def archive_response(form, date_from=None, date_to=None, text=None) -> Response:
+def archive_response(form, query) -> Response:
     app = current_app._get_current_object()
     slot = _slot(app)
     if not slot.acquire(blocking=False):
         raise ApiError(503, "当前正在生成的归档太多,请稍后再试。")
     try:
-        entries, definitions, titles, keys = collect(get_catalog(), None, [form.id], date_from, date_to,
-                                                     store=get_store())
-        if text:
-            needle = text.lower()
-            entries = [e for e in entries if needle in str(e.record.get("number", "")).lower()
-                       or needle in str(e.record.get("data", "")).lower()]
+        entries, definitions, titles, keys = collect(context.catalog(), context.store(), [(form, query)])
         if not entries:
             slot.release()
             raise ApiError(404, "没有符合条件的记录,无法生成归档。")

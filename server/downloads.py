@@ -7,18 +7,18 @@ from flask import Response, abort
 
 from renderers import base
 
-from . import db
+from . import context
 
 FORMATS = ("pdf", "xlsx")
 
 
 def record_for_render(form_id: str, record_id: int, revision: int | None):
     """(record, form it was made with, current form or None); 404 when unknown."""
-    current = db.find_form(form_id)
-    rec = db.get_record(form_id, record_id, revision)
+    current = context.find_form(form_id)
+    rec = context.records().get_record(form_id, record_id, revision)
     if rec is None:
         abort(404)
-    form = db.form_of(form_id, rec, current)
+    form = context.records().form_of(form_id, rec, current)
     if form is None:
         abort(404)
     return rec, form, current

@@ -10,7 +10,7 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .store import StorageError
+from store import StorageError
 
 log = logging.getLogger("biaoge.server")
 
@@ -60,7 +60,9 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return respond(exc.code or 500)
+        # our own aborts carry a Chinese description; werkzeug's default ones are English
+        own = exc.description if exc.description != type(exc).description else None
+        return respond(exc.code or 500, own)
 
     @app.errorhandler(Exception)
     def _any(exc):

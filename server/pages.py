@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from markupsafe import Markup
@@ -14,7 +13,9 @@ from renderers import base
 from renderers.layout import display
 from renderers.templating import asset
 
-from . import db
+from services.query import QueryError, build_query, query_args
+
+from . import context
 from .downloads import download_response, record_for_render
 
 bp = Blueprint("pages", __name__)
@@ -46,7 +47,7 @@ def _display(value, f):
 
 # ---------------------------------------------------------------- helpers
 def form_or_404(form_id: str):
-    form = db.find_form(form_id)
+    form = context.find_form(form_id)
     if form is None:
         abort(404)
     return form
@@ -68,7 +69,7 @@ def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""
 # ---------------------------------------------------------------- catalog
 @bp.get("/")
 def catalog():
-    cat = db.get_catalog()
+    cat = context.catalog()
     q = request.args.get("q", "").strip()
     chapters: dict = {}
     for chapter, forms in cat.by_chapter().items():
@@ -104,7 +105,7 @@ def submit(form_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(form, values=data, errors=result.errors, status=422)
-    record = db.save_new(form, result.data)
+    record = context.records().save_new(form, result.data)
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
@@ -120,7 +121,7 @@ def upload(form_id):
     if result.errors:
         return render_template("error.html", status=422, message=f"上传的 Excel 有 {len(result.errors)} 处错误,未保存:",
                                errors=result.errors), 422
-    record = db.save_new(form, result.data)
+    record = context.records().save_new(form, result.data)
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
@@ -130,41 +131,40 @@ def records(form_id):
     form = form_or_404(form_id)
     per_page = current_per_page()
     page = max(1, request.args.get("page", 1, type=int))
-    date_from, date_to = _date_arg("from"), _date_arg("to")
-    q = request.args.get("q", "").strip() or None
-    items, total = db.get_store().query(form.id, date_from=date_from, date_to=date_to, text=q,
-                                        offset=(page - 1) * per_page, limit=per_page)
+    query = list_query(form)
+    items, total = context.store().query(form.id, query, offset=(page - 1) * per_page, limit=per_page)
     columns = [f for f in form.fields.values() if f.kind not in ("section", "table", "textarea")][:LIST_COLUMNS]
-    filters = {k: v for k, v in (("from", date_from), ("to", date_to), ("q", q)) if v}
     return render_template("records.html", form=form, items=items, total=total, page=page,
-                           pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=date_from,
-                           date_to=date_to, q=q, filters=filters)
+                           pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
+                           date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],
+                           filters=query_args(query))
 
 
 def current_per_page() -> int:
     return int(current_app.config["PER_PAGE"])
 
 
-def _date_arg(name):
-    value = request.args.get(name, "").strip()
+def list_query(form):
+    """The records query of the list page, its archive and its export: from, to, q, where (repeated)."""
     try:
-        return date.fromisoformat(value).isoformat() if value else None
-    except ValueError:
-        return None
+        return build_query(form, date_from=request.args.get("from"), date_to=request.args.get("to"),
+                           text=request.args.get("q"), where=request.args.getlist("where"))
+    except QueryError as exc:
+        abort(400, description=str(exc))
 
 
 @bp.get("/forms/<form_id>/archive.zip")
 def archive(form_id):
     from .archive_download import archive_response
     form = form_or_404(form_id)
-    return archive_response(form, _date_arg("from"), _date_arg("to"), request.args.get("q", "").strip() or None)
+    return archive_response(form, list_query(form))
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>")
 def record(form_id, record_id):
     rev = request.args.get("rev", type=int)
     rec, form, current = record_for_render(form_id, record_id, rev)
-    history = db.get_store().history(form_id, record_id)
+    history = context.store().history(form_id, record_id)
     return render_template("record.html", form=form, form_id=form_id, record=rec, rev=rev, history=history,
                            new=request.args.get("new") == "1", editable=current is not None,
                            old_definition=form is not current)
@@ -188,7 +188,7 @@ def blank(form_id, fmt):
 @bp.route("/forms/<form_id>/records/<int:record_id>/edit", methods=["GET", "POST"])
 def edit(form_id, record_id):
     form = form_or_404(form_id)
-    rec = db.get_store().get(form_id, record_id)
+    rec = context.records().get_record(form_id, record_id)
     if rec is None:
         abort(404)
     action = url_for("pages.edit", form_id=form_id, record_id=record_id)
@@ -201,5 +201,5 @@ def edit(form_id, record_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(form, values=data, errors=result.errors, action=action, status=422, suffix=suffix)
-    db.save_revision(form, record_id, result.data)
+    context.records().save_revision(form, record_id, result.data)
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from forms.catalog import load_catalog
+from services.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

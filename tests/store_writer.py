@@ -1,10 +1,10 @@
-"""A writer process for tests/test_store.py: adds records to a TinyStore and acknowledges each.
+"""A writer process for the store contract tests: adds records to a store and acknowledges each.
 
-    python tests/store_writer.py ROOT FORM [--count N] [--chunk-size K] [--period P] [--tag T] [--go FILE]
+    python tests/store_writer.py LOCATION FORM [--count N] [--chunk-size K] [--period P] [--tag T] [--go FILE]
 
 Prints "ready" once the store is open, then "<id> <number>" per stored record, flushed, so a
 parent that kills it knows which submissions were acknowledged. Without --count it runs until
-killed. Imports only server.tinystore (and the standard library) to start quickly.
+killed. Imports only the store package (and the standard library) to start quickly.
 """
 from __future__ import annotations
 
@@ -16,20 +16,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.tinystore import TinyStore  # noqa: E402
+from store import open_store  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("root")
+    ap.add_argument("location")
     ap.add_argument("form")
     ap.add_argument("--count", type=int, default=0, help="0: until killed")
-    ap.add_argument("--chunk-size", type=int, default=200)
+    ap.add_argument("--chunk-size", type=int, default=5)
     ap.add_argument("--period", default="2026-11")
     ap.add_argument("--tag", default="w")
     ap.add_argument("--go", help="after 'ready', wait until this file exists (to start writers together)")
     args = ap.parse_args()
-    store = TinyStore(Path(args.root), chunk_size=args.chunk_size)
+    store = open_store(args.location, chunk_size=args.chunk_size)
     out = sys.stdout
     out.write("ready\n")
     out.flush()

@@ -13,9 +13,9 @@ from forms.definition import digest, frozen
 from forms.numbering import format_number
 from forms.sample import sample_submission
 from forms.submission import check
-from renderers.archive import write_archive
-from server.archive_source import collect
-from server.tinystore import TinyStore
+from services.archive import write_archive
+from services.archive_source import collect
+from store.tinystore import TinyStore
 
 from .render_helpers import squash
 
@@ -42,7 +42,7 @@ def archive_of_200(catalog, tmp_path_factory):
     form = catalog.require("order_form")
     root = tmp_path_factory.mktemp("store") / "data"
     store = fill_store(form, root, 200, broken_at=57, evil_at=90)
-    entries, definitions, titles, keys = collect(catalog, root, ["order_form"], store=store)
+    entries, definitions, titles, keys = collect(catalog, store, [(catalog.require("order_form"), None)])
     buf = io.BytesIO()
     summary = write_archive(entries, definitions, buf, titles=titles, merge=True, jobs=2, key_fields=keys)
     return form, store, entries, summary, buf.getvalue()
@@ -120,7 +120,7 @@ def test_a_number_with_dot_dot_stays_inside(archive_of_200):
 def test_same_records_same_bytes(catalog, tmp_path):
     form = catalog.require("order_form")
     store = fill_store(form, tmp_path / "data", 12)
-    entries, definitions, titles, keys = collect(catalog, tmp_path / "data", ["order_form"], store=store)
+    entries, definitions, titles, keys = collect(catalog, store, [(form, None)])
     runs = []
     for jobs in (1, 2):
         buf = io.BytesIO()
@@ -134,7 +134,7 @@ def test_same_records_same_bytes(catalog, tmp_path):
 def test_cli_archive_exit_status_and_filters(catalog, tmp_path):
     from click.testing import CliRunner
 
-    from forms.cli import main
+    from cli import main
 
     from .conftest import SCHEMAS
     form = catalog.require("order_form")

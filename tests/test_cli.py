@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from forms.cli import main
+from cli import main
 
 from .conftest import SCHEMAS
 
@@ -151,7 +151,7 @@ def test_render_blank_and_filled(runner, tmp_path):
 
 
 def test_import_prints_the_submission_or_the_cells_in_error(runner, tmp_path):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     from forms.submission import check
     from renderers import base
 

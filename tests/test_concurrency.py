@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from server.tinystore import TinyStore
+from store.tinystore import TinyStore
 
 from .conftest import ROOT, SCHEMAS
 
@@ -60,7 +60,7 @@ def client(port, results, errors):
 def test_four_processes_eight_clients_each(tmp_path):
     data = tmp_path / "data"
     ports = [free_port() for _ in range(PROCESSES)]
-    procs = [subprocess.Popen([sys.executable, "-m", "forms.cli", "serve", "--port", str(p), "--schemas",
+    procs = [subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(p), "--schemas",
                                str(SCHEMAS), "--data", str(data), "--threads", str(CLIENTS)],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in ports]
     try:

@@ -60,7 +60,7 @@ def test_contents_page_numbers_are_right(catalog, handbook):
 def test_cli_handbook(tmp_path):
     from click.testing import CliRunner
 
-    from forms.cli import main
+    from cli import main
 
     from .conftest import SCHEMAS
     out = tmp_path / "营销管理表格.pdf"

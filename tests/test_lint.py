@@ -4,7 +4,7 @@ Each case is a definition with one mistake; the line marked `# <-` is where
 the problem must be reported."""
 import pytest
 
-from forms.catalog import load_catalog
+from services.catalog import load_catalog
 from forms.errors import CATALOGUE
 
 BASE = """

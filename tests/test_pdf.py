@@ -8,7 +8,7 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from forms.catalog import load_catalog
+from services.catalog import load_catalog
 from forms.submission import check
 from renderers import base
 from renderers.base import Record

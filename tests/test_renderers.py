@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from forms.catalog import definition_files
+from services.catalog import definition_files
 from forms.expr import evaluate, truthy
 from forms.sample import sample_submission
 from forms.submission import check

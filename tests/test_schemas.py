@@ -1,7 +1,7 @@
 """Every definition in schemas/ goes through the same checks."""
 import pytest
 
-from forms.catalog import definition_files
+from services.catalog import definition_files
 from forms.kinds import KINDS, NUMERIC_KINDS
 from forms.sample import sample_submission
 from forms.submission import check

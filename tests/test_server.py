@@ -191,9 +191,9 @@ def test_edit_makes_a_revision_and_the_old_one_stays_printable(client):
 def test_upload_filled_excel_template(client):
     import io
 
-    from server import db
+    from server import context
     with client.application.app_context():
-        form = db.get_catalog().require("order_form")
+        form = context.catalog().require("order_form")
     blank = client.get("/forms/order_form/blank.xlsx").data
     from tests.test_xlsx import fill  # the Excel tests' own filler
     filled = fill(form, blank, check(form, ORDER).data)
@@ -256,7 +256,7 @@ def test_old_records_render_after_their_definition_changes(app, client):
 
 
 def test_catalog_page_in_the_seed_order(app, client):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     tree = html_tree(client.get("/").data)
     page = [a.text_content() for a in tree.cssselect(".forms-grid li > a")]
     expected = [f.title for fs in load_catalog(app.schemas_path).by_chapter().values() for f in fs]

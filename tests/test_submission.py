@@ -72,7 +72,7 @@ def test_conditional_field_dropped_when_condition_false(order_form):
 
 
 def test_conditional_field_required_only_when_shown(make_schemas):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     folder = make_schemas({"f.yaml": """
         x-form: {id: f, title: 测试}
         required: [method, other]
@@ -103,7 +103,7 @@ def test_empty_strings_and_nulls_mean_not_filled(order_form):
     ("boolean", True, "yes", "只能是「是」或「否」"),
 ])
 def test_kinds(make_schemas, kind, good, bad, message):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     folder = make_schemas({"k.yaml": f"x-form: {{id: k, title: 测试}}\nproperties:\n  v: {{title: 值, x-kind: {kind}}}\n"})
     form = load_catalog(folder).require("k")
     assert check(form, {"v": good}).ok

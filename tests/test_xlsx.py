@@ -421,7 +421,7 @@ def test_list_export(order_form):
 
 
 def test_list_export_sections_and_several_tables(catalog, make_schemas):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     root = make_schemas({"two.yaml": """
         x-form: {id: two, title: 两表, version: 1}
         properties:
@@ -445,7 +445,7 @@ def test_list_export_sections_and_several_tables(catalog, make_schemas):
 
 
 def test_every_kind_round_trips(make_schemas):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     root = make_schemas({"kinds.yaml": """
         x-form: {id: kinds, title: "各种类型/测试:表[1]", version: 2}
         x-layout: {columns: 3, paper: A3, orientation: landscape, signatures: [{label: 日期, blank: date}]}

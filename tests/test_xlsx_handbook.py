@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from forms.catalog import load_catalog
+from services.catalog import load_catalog
 from renderers.xlsx import META_SHEET, _Builder, read_meta
 from renderers.xlsx_handbook import INDEX_SHEET, LISTS_SHEET, handbook_workbook, unique_sheet_names
 from renderers.xlsx_import import import_workbook

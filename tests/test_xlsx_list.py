@@ -184,7 +184,7 @@ def _probe_sheet():
 
 
 def test_several_tables_sections_and_sheet_names(make_schemas):
-    from forms.catalog import load_catalog
+    from services.catalog import load_catalog
     root = make_schemas({"two.yaml": """
         x-form: {id: two, title: 两表, version: 1}
         properties:

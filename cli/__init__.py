@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from .catalog import load_catalog
-from .starter import starter_definition
-from .submission import check as check_submission
+from forms.starter import starter_definition
+from forms.submission import check as check_submission
+from services.catalog import load_catalog
 
 DEFAULT_SCHEMAS = os.environ.get("BIAOGE_SCHEMAS", "schemas")
+DEFAULT_STORE = os.environ.get("BIAOGE_STORE") or os.environ.get("BIAOGE_DATA", "data")
 
 
 def _echo_problems(problems):
@@ -216,21 +217,23 @@ def handbook(output, title, schemas):
 @click.option("--jobs", type=int, default=0, help="并行进程数,默认每个 CPU 核一个")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出 zip 文件")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
-@click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True, help="数据目录 / data folder")
+@click.option("--data", default=DEFAULT_STORE, show_default=True,
+              help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
 def archive(forms_, date_from, date_to, where, fmt, merge, jobs, output, schemas, data):
-    from renderers.archive import Progress, write_archive
-    from server.archive_source import collect
+    from services.archive import Progress, write_archive
+    from services.archive_source import collect
+    from services.query import QueryError, build_query
     cat = _catalog(schemas)
-    conditions = []
-    for item in where:
-        field_name, eq, value = item.partition("=")
-        if not eq or not field_name:
-            raise click.ClickException(f"--where 的格式应为 字段=值,这里是 '{item}'")
-        conditions.append((field_name.strip(), value))
-    try:
-        entries, definitions, titles, keys = collect(cat, Path(data), forms_, date_from, date_to, conditions)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0]))
+    selections = []
+    for form_id in forms_:
+        form = cat.get(form_id)
+        if form is None:
+            raise click.ClickException(f"没有找到表单 '{form_id}'")
+        try:
+            selections.append((form, build_query(form, date_from=date_from, date_to=date_to, where=where)))
+        except QueryError as exc:
+            raise click.ClickException(str(exc))
+    entries, definitions, titles, keys = collect(cat, _store(data), selections)
     if not entries:
         raise click.ClickException("没有符合条件的记录。")
     target = Path(output)
@@ -246,16 +249,27 @@ def archive(forms_, date_from, date_to, where, fmt, merge, jobs, output, schemas
     sys.exit(1 if summary.failed else 0)
 
 
+def _store(location):
+    from store import StorageError, open_store
+    try:
+        return open_store(location)
+    except StorageError as exc:
+        raise click.ClickException(str(exc))
+
+
 @main.command(help="启动网页服务(waitress)。\n\nServe the web application under waitress.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
-@click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True, help="数据目录 / data folder")
+@click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True,
+              help="数据目录(密钥等;默认也存放记录)/ data folder")
+@click.option("--store", "store_location", default=os.environ.get("BIAOGE_STORE"),
+              help="记录存放处:目录或 postgresql:// 地址,默认为 --data / where records are stored")
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, schemas, data, threads):
+def serve(host, port, schemas, data, store_location, threads):
     from server.serve import serve as run
     _catalog(schemas)
-    run(host, port, schemas, data, threads)
+    run(host, port, schemas, data, threads, store=store_location)
 
 
 if __name__ == "__main__":

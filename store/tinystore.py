@@ -95,7 +95,7 @@ from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
-from server.store import StorageError
+from .base import Query, Store, StorageError, search_text
 
 FORMAT = 1
 _FORM_ID = re.compile(r"[a-z0-9_]{1,64}")
@@ -103,7 +103,6 @@ _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _CHUNK_NAME = re.compile(r"records-(\d{6}|[1-9]\d{6,})\.json")   # exactly f"{n:06d}"
 _STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
 _RAW_CACHE_SIZE = 32         # parsed chunk files kept whole (for get/history/pages)
-_HAY_SEP = "\x1f"
 
 RECORDS, META = "records", "_meta"
 
@@ -289,7 +288,8 @@ def _record(rid: int, doc: dict, rev: dict, copy: bool = True) -> dict:
     data = rev.get("data", {})
     return {"id": rid, "number": doc.get("number"), "revision": rev.get("revision"), "created": doc["created"],
             "updated": rev.get("updated", doc["created"]), "version": rev.get("version"),
-            "definition": rev.get("definition"), "data": _copy(data) if copy else data}
+            "definition": rev.get("definition"), "creator": doc.get("creator"),
+            "department": doc.get("department"), "by": rev.get("by"), "data": _copy(data) if copy else data}
 
 
 def _copy(value):
@@ -302,21 +302,7 @@ def _copy(value):
 
 def _hay(doc: dict) -> str:
     """The searchable text of a record: its number and every value of its latest data."""
-    out = [doc["number"]] if type(doc.get("number")) is str else []
-    stack = [doc["revisions"][-1].get("data")]
-    pop, push, add = stack.pop, stack.extend, out.append
-    while stack:
-        v = pop()
-        t = type(v)
-        if t is str:
-            add(v)
-        elif t is dict:
-            push(v.values())
-        elif t is list:
-            push(v)
-        elif t is int or t is float:
-            add(repr(v))
-    return _HAY_SEP.join(out).casefold()
+    return search_text(doc.get("number"), doc["revisions"][-1].get("data"))
 
 
 # Characters outside ASCII whose casefold() contains ASCII letters (ß → ss, Kelvin sign → k, ﬁ → fi …):
@@ -360,14 +346,16 @@ def _may_contain(content: bytes, needle: str) -> bool:
 
 
 class _Index:
-    """What query() needs of one chunk: ids newest first, creation days, searchable text."""
-    __slots__ = ("ids", "days", "hays", "first_day", "last_day")
+    """What query() needs of one chunk: ids newest first, creation days, searchable text, and the
+    record dicts (latest revision, shared: not to be modified) for the other filters."""
+    __slots__ = ("ids", "days", "hays", "docs", "first_day", "last_day")
 
     def __init__(self, raw: dict):
         docs = sorted(((int(k), d) for k, d in raw.get(RECORDS, {}).items()), key=lambda x: -x[0])
         self.ids = [rid for rid, _ in docs]
         self.days = [d["created"][:10] for _, d in docs]
         self.hays = [_hay(d) for _, d in docs]
+        self.docs = [d for _, d in docs]
         self.first_day = min(self.days, default="")
         self.last_day = max(self.days, default="")
 
@@ -380,8 +368,14 @@ def _valid_id(record_id) -> bool:
 # The store
 
 
-class TinyStore:
+class TinyStore(Store):
     """Store on TinyDB JSON files; see the module docstring for the layout and the guarantees."""
+
+    name = "folder"
+
+    @classmethod
+    def open(cls, location: str, chunk_size: int = 200, **_ignored) -> "TinyStore":
+        return cls(Path(location), chunk_size=chunk_size)
 
     def __init__(self, root: Path, chunk_size: int = 200):
         if not isinstance(chunk_size, int) or chunk_size < 1:
@@ -549,14 +543,15 @@ class TinyStore:
     # -- writes ---------------------------------------------------------------------------
 
     def add(self, form_id: str, data: dict, *, version: int, definition: str, created: str,
-            period: str | None = None, make_number: Callable[[int], str] | None = None) -> dict:
-        return self._append(form_id, [data], version=version, definition=definition, created=created,
-                            period=period, make_number=make_number)[0]
+            period: str | None = None, make_number: Callable[[int], str] | None = None,
+            creator: str | None = None, department: str | None = None) -> dict:
+        return self.add_many(form_id, [data], version=version, definition=definition, created=created,
+                             period=period, make_number=make_number, creator=creator, department=department)[0]
 
-    def _append(self, form_id: str, items: Iterable[dict], *, version: int, definition: str, created: str,
-                period: str | None = None, make_number: Callable[[int], str] | None = None) -> list[dict]:
-        """Store several new records: one atomic write per chunk touched (add() is one record).
-        Also the fast path for bulk loading (bench/store.py)."""
+    def add_many(self, form_id: str, items: Iterable[dict], *, version: int, definition: str, created: str,
+                 period: str | None = None, make_number: Callable[[int], str] | None = None,
+                 creator: str | None = None, department: str | None = None) -> list[dict]:
+        """Store several new records: one atomic write per chunk touched (add() is one record)."""
         items = [json.loads(_dumps(x)) for x in items]   # a private copy; refuses what JSON cannot hold
         if not isinstance(created, str):
             raise TypeError("created 必须是 ISO 日期时间字符串")
@@ -593,6 +588,10 @@ class TinyStore:
                         raise TypeError("make_number 必须返回字符串")
                     meta["seq"][period] = seq
                 doc = {"number": number, "created": created}
+                if creator is not None:
+                    doc["creator"] = creator
+                if department is not None:
+                    doc["department"] = department
                 if seq is not None:
                     doc["period"], doc["seq"] = period, seq
                 doc["revisions"] = [{"revision": 1, "updated": created, "version": version,
@@ -610,7 +609,7 @@ class TinyStore:
             return out
 
     def revise(self, form_id: str, record_id: int, data: dict, *, version: int, definition: str,
-               updated: str) -> dict:
+               updated: str, by: str | None = None) -> dict:
         data = json.loads(_dumps(data))
         missing = KeyError(f"记录 {record_id} 不存在")
         if not _valid_id(record_id) or not self._form_dir(form_id).is_dir():
@@ -629,6 +628,8 @@ class TinyStore:
             revisions = list(doc["revisions"])
             rev = {"revision": len(revisions) + 1, "updated": updated, "version": version,
                    "definition": definition, "data": data}
+            if by is not None:
+                rev["by"] = by
             revisions.append(rev)
             txn.records.update({"revisions": revisions}, doc_ids=[record_id])
             txn.commit()
@@ -651,20 +652,21 @@ class TinyStore:
         doc = self._doc(form_id, record_id)
         return [] if doc is None else [_record(record_id, doc, r) for r in doc["revisions"]]
 
-    def query(self, form_id: str, *, date_from: str | None = None, date_to: str | None = None,
-              text: str | None = None, offset: int = 0, limit: int = 20) -> tuple[list[dict], int]:
+    def query(self, form_id: str, query: Query | None = None, *, offset: int = 0,
+              limit: int = 20) -> tuple[list[dict], int]:
+        query = query or Query()
         d = self._form_dir(form_id)
         size = self._chunk_size_of(form_id, d, create=False)
         chunks = self._chunks(d) if size else []
         if not chunks:
             return [], 0
         offset, limit = max(0, int(offset or 0)), max(0, int(limit or 0))
-        day_from = date_from[:10] if date_from else None
-        day_to = date_to[:10] if date_to else None
-        needle = text.strip().casefold() if text else ""
+        day_from, day_to = query.day_range()
+        needle = query.needle
+        others = bool(query.where or query.scoped)
         wanted: list[int] = []
         raws: dict[int, dict | None] = {}   # chunk → parsed content, for the page
-        if not (day_from or day_to or needle):
+        if not query.filtered:
             # Ids run 1 … next_id - 1 without holes (a record and its id are stored together).
             raw = raws[chunks[-1]] = self._read_raw(self._chunk_path(d, chunks[-1]))
             meta = (raw.get(META, {}).get("1") if raw else None) or {}
@@ -681,8 +683,10 @@ class TinyStore:
                         or (day_to and idx.first_day > day_to)):
                     continue
                 before = len(wanted)
-                for rid, day, hay in zip(idx.ids, idx.days, idx.hays):
+                for rid, day, hay, doc in zip(idx.ids, idx.days, idx.hays, idx.docs):
                     if (day_from and day < day_from) or (day_to and day > day_to) or (needle and needle not in hay):
+                        continue
+                    if others and not query.matches(_record(rid, doc, doc["revisions"][-1], copy=False)):
                         continue
                     if offset <= total < offset + limit:
                         wanted.append(rid)
@@ -698,6 +702,35 @@ class TinyStore:
             if doc is not None:
                 page.append(_record(rid, doc, doc["revisions"][-1]))
         return page, total
+
+    def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
+        """Chunk by chunk, oldest first; records stored while it runs may or may not be seen."""
+        query = query or Query()
+        d = self._form_dir(form_id)
+        size = self._chunk_size_of(form_id, d, create=False)
+        for n in self._chunks(d) if size else []:
+            raw = self._read_raw(self._chunk_path(d, n))
+            for rid, doc in sorted(((int(k), v) for k, v in (raw or {}).get(RECORDS, {}).items())):
+                rec = _record(rid, doc, doc["revisions"][-1], copy=False)
+                if not query.filtered or query.matches(rec):
+                    yield _record(rid, doc, doc["revisions"][-1])
+
+    def forms(self) -> list[str]:
+        try:
+            names = [e.name for e in os.scandir(self.data_dir) if e.is_dir() and _FORM_ID.fullmatch(e.name)]
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if (self.data_dir / n / "store.json").exists()
+                      or (self.data_dir / n / "definitions").is_dir())
+
+    def counters(self, form_id: str) -> dict:
+        d = self._form_dir(form_id)
+        chunks = self._chunks(d) if self._chunk_size_of(form_id, d, create=False) else []
+        if not chunks:
+            return {}
+        raw = self._read_raw(self._chunk_path(d, chunks[-1])) or {}
+        meta = raw.get(META, {}).get("1") or {}
+        return dict(meta.get("seq") or {})
 
     # -- definitions ----------------------------------------------------------------------
 
@@ -724,6 +757,13 @@ class TinyStore:
                     pass
             if _read_file(path, display, _WRITE) is None:
                 _atomic_write(path, payload, display)
+
+    def definitions(self, form_id: str) -> list[str]:
+        folder = self._form_dir(form_id) / "definitions"
+        try:
+            return sorted(p.stem for p in folder.glob("*.json") if _DIGEST.fullmatch(p.stem))
+        except OSError:
+            return []
 
     def get_definition(self, form_id: str, digest: str) -> dict | None:
         path = self._definition_path(form_id, digest)

@@ -1,17 +1,19 @@
-"""Load every definition under a folder. One bad file never stops the others.
+"""The catalog: every definition under a folder, compiled. One bad file never stops the others.
 
-Files named `_*.yaml` are not forms: `_shared.yaml` holds shared fields.
-This module is the only one in `forms` that reads files.
+Files named `_*.yaml` are not forms: `_shared.yaml` holds shared fields. The core
+(`forms`) compiles what it is given; reading the folder is this service's job.
+`CatalogCache` recompiles when a file changes (the server's hot reload).
 """
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .definition import check_shared, compile_definition
-from .errors import Problem
-from .source import parse
+from forms.definition import check_shared, compile_definition
+from forms.errors import Problem
+from forms.source import parse
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 SHARED_FILE = "_shared.yaml"
@@ -127,3 +129,30 @@ def _declared_id(data):
     meta = data.get("x-form") if isinstance(data, dict) else None
     fid = meta.get("id") if isinstance(meta, dict) else None
     return fid if isinstance(fid, str) else None
+
+
+class CatalogCache:
+    """Recompiles the definitions when any file under the folder is added, removed or
+    changed (by name, size and modification time), checked on every call of current()."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._fingerprint = None
+        self._catalog = None
+
+    def fingerprint(self):
+        items = []
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in EXTENSIONS and path.is_file():
+                st = path.stat()
+                items.append((str(path), st.st_size, st.st_mtime_ns))
+        return tuple(items)
+
+    def current(self) -> Catalog:
+        fp = self.fingerprint()
+        with self._lock:
+            if fp != self._fingerprint:
+                self._catalog = load_catalog(self.root, display_root=self.root.parent)
+                self._fingerprint = fp
+            return self._catalog

@@ -1,0 +1,101 @@
+"""Records of the catalog's forms in one store: what the pages, the API and the CLI call to
+submit, revise and read records, and which definition a record was made with.
+
+Free of Flask: the server holds one `Records` per app; the CLI makes its own.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from datetime import date, datetime
+
+from forms import numbering
+from forms.definition import compile_frozen, digest, frozen
+from forms.errors import DefinitionError
+
+
+def now() -> str:
+    return datetime.now().replace(microsecond=0).isoformat()
+
+
+class Records:
+    def __init__(self, store, catalog):
+        """`catalog`: a callable returning the current Catalog (hot reload) or a Catalog."""
+        self.store = store
+        self._catalog = catalog if callable(catalog) else (lambda: catalog)
+        self._definitions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+        self._stored_forms: dict = {}
+        self._lock = threading.Lock()
+
+    @property
+    def catalog(self):
+        return self._catalog()
+
+    def find_form(self, form_id: str):
+        """The current form with exactly this id, or None."""
+        form = self.catalog.forms.get(form_id)
+        return form if form is not None and form.id == form_id else None
+
+    def get_record(self, form_id: str, record_id: int, revision: int | None = None):
+        """A stored record, or None (also for a form id the store cannot hold)."""
+        try:
+            return self.store.get(form_id, record_id, revision)
+        except ValueError:
+            return None
+
+    def definition_of(self, form) -> tuple[str, dict]:
+        """(digest, frozen definition) of a compiled form, worked out once per form object."""
+        with self._lock:
+            if form not in self._definitions:
+                definition = frozen(form)
+                self._definitions[form] = (digest(definition), definition)
+            return self._definitions[form]
+
+    def _kept_definition(self, form) -> str:
+        """Keep the definition a record is made with; returns its digest."""
+        key, definition = self.definition_of(form)
+        self.store.put_definition(form.id, key, definition)
+        return key
+
+    def save_new(self, form, data: dict, *, creator: str | None = None, department: str | None = None) -> dict:
+        """Store a validated submission as a new record (with its 编号)."""
+        key = self._kept_definition(form)
+        period, make_number = period_and_number(form, data)
+        return self.store.add(form.id, data, version=form.version, definition=key, created=now(), period=period,
+                              make_number=make_number, creator=creator, department=department)
+
+    def save_revision(self, form, record_id: int, data: dict, *, by: str | None = None) -> dict:
+        key = self._kept_definition(form)
+        return self.store.revise(form.id, record_id, data, version=form.version, definition=key, updated=now(),
+                                 by=by)
+
+    def form_of(self, form_id: str, record: dict, current=None):
+        """The form a record was made with: the current one if unchanged, else its stored version."""
+        key = record.get("definition")
+        if current is not None and (not key or self.definition_of(current)[0] == key):
+            return current
+        if key not in self._stored_forms:  # a digest names one definition for ever: compile it once
+            stored = self.store.get_definition(form_id, key) if key else None
+            if stored is None:
+                return current
+            try:
+                self._stored_forms[key] = compile_frozen(stored, f"{key}.json")
+            except DefinitionError:
+                return current
+        return self._stored_forms[key]
+
+
+def period_and_number(form, data: dict):
+    """(counter period, number maker) of a form's 编号, or (None, None) when it has none."""
+    n = form.numbering
+    if not n:
+        return None, None
+    day = date.today()
+    field = n.get("date-field")
+    if field and isinstance(data.get(field), str):
+        try:
+            day = date.fromisoformat(data[field])
+        except ValueError:
+            pass
+    reset = n.get("reset", "never")
+    return numbering.period_key(reset, day), (lambda seq: numbering.format_number(n["pattern"], day, seq))
