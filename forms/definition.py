@@ -17,7 +17,7 @@ import jsonschema
 from . import expr as ex
 from . import numbering
 from .errors import Problem, suggestion
-from .kinds import COMPUTABLE_KINDS, KINDS, infer_kind
+from .kinds import KINDS, Kind, infer_kind
 
 META_SCHEMA = json.loads(resources.files("forms").joinpath("metaschema.json").read_text("utf-8"))
 _META = jsonschema.Draft202012Validator(META_SCHEMA)
@@ -45,16 +45,44 @@ class Field:
     compute: tuple | None = None     # bound formula tree
     when: tuple | None = None        # bound condition tree
     deps: set = field(default_factory=set)
+    required: bool = False           # named in its owner's `required` (see `must_fill`)
+
+    @property
+    def kind_def(self) -> Kind:
+        """The field's kind: everything a layer needs to know of it (forms.kinds)."""
+        return KINDS[self.kind]
 
     @property
     def computed(self) -> bool:
         return self.compute is not None or "x-compute" in self.spec
 
     @property
+    def must_fill(self) -> bool:
+        """Required whatever else is filled: declared required, not computed, no condition."""
+        return self.required and not self.computed and self.when is None
+
+    @property
+    def is_table(self) -> bool:
+        return self.kind_def.container == "table"
+
+    @property
+    def is_section(self) -> bool:
+        return self.kind_def.container == "section"
+
+    @property
+    def is_value(self) -> bool:
+        """A field holding one value (not a section or a table)."""
+        return self.kind_def.container is None
+
+    @property
     def choices(self) -> list:
-        if self.kind == "multichoice":
-            return list((self.spec.get("items") or {}).get("enum") or [])
-        return list(self.spec.get("enum") or [])
+        return self.kind_def.choices(self)
+
+    def display(self, value) -> str:
+        return self.kind_def.display(self, value)
+
+    def coerce(self, value):
+        return self.kind_def.coerce(self, value)
 
     def walk(self):
         yield self
@@ -75,7 +103,6 @@ class Form:
     definition: dict               # the document, shared fields merged in
     filename: str = ""
     computed_order: list = field(default_factory=list)
-    _validator: object = None
 
     def walk(self):
         for f in self.fields.values():
@@ -92,13 +119,6 @@ class Form:
                 return None
             level = found.children
         return found
-
-    @property
-    def validator(self):
-        if self._validator is None:
-            from .submission import build_validator
-            self._validator = build_validator(self)
-        return self._validator
 
 
 # ---------------------------------------------------------------- entry point
@@ -151,14 +171,14 @@ class _Scope:
                 return ex.Ref("row", self.table.path, f.key)
         if self.section is not None and self.table is None:
             f = self._match(self.section.children, parts[0])
-            if f is not None and len(parts) == 1 and f.kind not in ("table", "section"):
+            if f is not None and len(parts) == 1 and f.is_value:
                 return ex.Ref("field", f.path)
         level, f = self.fields, None
         for i, part in enumerate(parts):
             f = self._match(level, part)
             if f is None:
                 break
-            if f.kind == "table" and i + 1 < len(parts):
+            if f.is_table and i + 1 < len(parts):
                 col = self._match(f.children, parts[i + 1])
                 if col is None or i + 2 != len(parts):
                     f = None
@@ -166,15 +186,15 @@ class _Scope:
                 return ex.Ref("column", f.path, col.key)
             level = f.children
         if f is None:
-            for tf in (x for x in _iter(self.fields) if x.kind == "table"):
+            for tf in (x for x in _iter(self.fields) if x.is_table):
                 if len(parts) == 1 and self._match(tf.children, parts[0]):
                     raise ex.ExprError("expr-row-outside", name=dotted, table=tf.key, title=tf.title)
             names = [x.key for x in _iter(self.fields)] + [x.title for x in _iter(self.fields)]
             if self.table:
                 names += list(self.table.children)
             raise ex.ExprError("expr-unknown-field", name=dotted, suggestion=suggestion(parts[-1], names))
-        if f.kind in ("table", "section"):
-            raise ex.ExprError("expr-not-value", name=dotted, what="表格" if f.kind == "table" else "分组")
+        if not f.is_value:
+            raise ex.ExprError("expr-not-value", name=dotted, what=f.kind_def.label)
         return ex.Ref("field", f.path)
 
 
@@ -271,11 +291,12 @@ class _Compiler:
             if not isinstance(title, str) or not title.strip():
                 self.add("missing-title", here, key=key)
                 title = str(key)
-            f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table)
-            if kind == "section" and isinstance(spec.get("properties"), dict):
+            f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
+                      required=isinstance(required, list) and key in required)
+            if f.is_section and isinstance(spec.get("properties"), dict):
                 f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),
                                                f.path, table)
-            elif kind == "table":
+            elif f.is_table:
                 items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
                 cols = items.get("properties") if isinstance(items.get("properties"), dict) else {}
                 if not cols:
@@ -302,20 +323,20 @@ class _Compiler:
         for f in form.walk():
             spec, here = f.spec, f.def_path
             declared = spec.get("type")
-            kind_type = KINDS.get(f.kind, (None,))[0]
+            kind_type = f.kind_def.json_type
             if "x-kind" in spec and declared and kind_type and declared != kind_type and \
                     not (kind_type == "number" and declared == "integer"):
                 self.add("kind-type-conflict", here + ("type",), kind=f.kind, type=declared)
-            if f.kind in ("choice", "multichoice") and not f.choices:
+            if f.kind_def.enumerated and not f.choices:
                 self.add("choices-missing", here, key=f.key)
             if "default" in spec and f.choices:
-                defaults = spec["default"] if f.kind == "multichoice" and isinstance(spec["default"], list) \
+                defaults = spec["default"] if f.kind_def.repeated and isinstance(spec["default"], list) \
                     else [spec["default"]]
                 for d in defaults:
                     if d not in f.choices:
                         self.add("default-not-choice", here + ("default",), value=d,
                                  choices="、".join(map(str, f.choices)))
-            if f.kind == "score" and not ("minimum" in spec and "maximum" in spec):
+            if f.kind_def.needs_range and not ("minimum" in spec and "maximum" in spec):
                 self.add("score-range", here, key=f.key)
             lo, hi = spec.get("minimum"), spec.get("maximum")
             if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
@@ -328,9 +349,9 @@ class _Compiler:
                     re.compile(spec["pattern"])
                 except re.error as exc:
                     self.add("bad-pattern", here + ("pattern",), detail=str(exc))
-            if "x-compute" in spec and f.kind not in COMPUTABLE_KINDS:
+            if "x-compute" in spec and not f.kind_def.computable:
                 self.add("bad-compute-kind", here + ("x-compute",), key=f.key, kind=f.kind)
-            if f.kind == "table":
+            if f.is_table:
                 total = sum(c.spec.get("x-width", 0) for c in f.children.values()
                             if isinstance(c.spec.get("x-width"), (int, float)))
                 paper = (form.layout.get("paper"), form.layout.get("orientation"))
@@ -371,16 +392,16 @@ class _Compiler:
         df = n.get("date-field")
         if df is not None:
             f = form.fields.get(df) if isinstance(df, str) else None
-            if f is None or f.kind != "date":
+            if f is None or f.kind_def.calendar != "day":
                 self.add("numbering-date-field", ("x-numbering", "date-field"), value=df,
-                         suggestion=suggestion(df, [k for k, v in form.fields.items() if v.kind == "date"]))
+                         suggestion=suggestion(df, [k for k, v in form.fields.items() if v.kind_def.calendar == "day"]))
 
     def compile_formulas(self, form):
         computed = {}
         parents = {id(c): p for p in form.walk() for c in p.children.values()}
         for f in form.walk():
             parent = parents.get(id(f))
-            scope = _Scope(form.fields, f.table, parent if parent is not None and parent.kind == "section" else None)
+            scope = _Scope(form.fields, f.table, parent if parent is not None and parent.is_section else None)
             for kw, attr in (("x-compute", "compute"), ("x-when", "when")):
                 text = f.spec.get(kw)
                 if not isinstance(text, str):

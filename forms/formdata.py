@@ -7,35 +7,41 @@ validation reports it beside its field.
 """
 from __future__ import annotations
 
-import re
-
-from .kinds import NUMERIC_KINDS
-
-TRUE_WORDS = {"true", "1", "on", "yes", "是", "y"}
-FALSE_WORDS = {"false", "0", "off", "no", "否", "n"}
+from . import limits
 
 
 def field_name(path) -> str:
     return ".".join(str(p) for p in path)
 
 
-MAX_ROWS = 500
-
-
 def unflatten(form, pairs) -> dict:
-    """Build nested data from (name, value) pairs; unknown names are kept for validation to report."""
+    """Build nested data from (name, value) pairs; unknown names are kept for validation to report.
+    Row numbers beyond a table's cap make the table one row too long, so that validation says so."""
     data: dict = {}
     for name, value in pairs:
-        parts = [int(p) if p.isdigit() else p for p in name.split(".")]
+        parts = [int(p) if p.isdigit() and len(p) <= 6 else p for p in name.split(".")]
         if "" in parts or len(parts) > 6:
             continue
+        cap = _row_cap(form, parts)
+        if cap is None:
+            continue   # a row number where no table is
         f = form.field_at(parts)
-        _set(data, parts, value, f is not None and f.kind == "multichoice")
+        _set(data, parts, value, f is not None and f.kind_def.repeated, cap)
     _drop_empty_rows(form.fields, data)
     return coerce(form, data)
 
 
-def _set(container, parts, value, multi):
+def _row_cap(form, parts) -> int | None:
+    """The row cap of the table a name's first row number belongs to (0 when it has none;
+    None when the number follows something that is not a table)."""
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            table = form.field_at(parts[:i]) if i else None
+            return limits.max_rows(table) if table is not None and table.is_table else None
+    return 0
+
+
+def _set(container, parts, value, multi, cap):
     head, rest = parts[0], parts[1:]
     if isinstance(container, dict) and isinstance(head, str):
         if not rest:
@@ -47,24 +53,25 @@ def _set(container, parts, value, multi):
         child = container.get(head)
         if child is None:
             child = container[head] = [] if isinstance(rest[0], int) else {}
-    elif isinstance(container, list) and isinstance(head, int) and head < MAX_ROWS and rest:
+    elif isinstance(container, list) and isinstance(head, int) and rest:
+        head = min(head, cap)   # any row past the cap becomes row cap + 1: refused with its message
         while len(container) <= head:
             container.append({})
         child = container[head]
     else:
         return
-    _set(child, rest, value, multi)
+    _set(child, rest, value, multi, cap)
 
 
 def _drop_empty_rows(fields, data):
     for f in fields.values():
         v = data.get(f.key)
-        if f.kind == "table" and isinstance(v, list):
+        if f.is_table and isinstance(v, list):
             data[f.key] = [r for r in v if isinstance(r, dict) and any(
                 x not in (None, "", []) for k, x in r.items() if k in f.children and not f.children[k].computed)]
             for r in data[f.key]:
                 _drop_empty_rows(f.children, r)
-        elif f.kind == "section" and isinstance(v, dict):
+        elif f.is_section and isinstance(v, dict):
             _drop_empty_rows(f.children, v)
 
 
@@ -84,31 +91,8 @@ def _coerce_level(fields, obj):
 
 
 def coerce_value(f, value):
-    if f.kind == "section":
+    if f.is_section:
         return _coerce_level(f.children, value)
-    if f.kind == "table":
+    if f.is_table:
         return [_coerce_level(f.children, r) for r in value] if isinstance(value, list) else value
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text == "":
-        return None
-    if f.kind in NUMERIC_KINDS:
-        cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").rstrip("%元")
-        if re.fullmatch(r"[-+]?\d+", cleaned):
-            return int(cleaned)
-        if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+)", cleaned):
-            return float(cleaned)
-        return text
-    if f.kind == "boolean":
-        low = text.lower()
-        if low in TRUE_WORDS:
-            return True
-        if low in FALSE_WORDS:
-            return False
-        return text
-    if f.kind == "choice" and f.choices and not isinstance(f.choices[0], str):
-        for c in f.choices:
-            if str(c) == text:
-                return c
-    return text
+    return f.coerce(value)

@@ -5,31 +5,39 @@
 recomputed by the engine whatever the client sent) or every error as
 {path, field, message} with a Chinese message naming the field (and the
 table row). The JSON Schema validator is built once per form.
+
+Every submission is bounded before anything else looks at it (`forms.limits`):
+nesting depth, number of values, line items per table, characters per text,
+size and finiteness of numbers, text that UTF-8 cannot hold. A computed value
+that overflows is an error on that field, not a crash.
 """
 from __future__ import annotations
 
 import copy
+import math
+import weakref
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import jsonschema
 from jsonschema import FormatChecker
 
 from . import expr as ex
-from .kinds import KINDS, NUMERIC_KINDS, is_date, is_idcard, is_month, is_phone
+from . import limits
+from .kinds import FORMAT_CHECKS, NUMBER_LIMIT
 
 _FORMATS = FormatChecker()
-_FORMATS.checks("date")(lambda v: not isinstance(v, str) or is_date(v))
-_FORMATS.checks("month")(lambda v: not isinstance(v, str) or is_month(v))
-_FORMATS.checks("phone")(lambda v: not isinstance(v, str) or is_phone(v))
-_FORMATS.checks("idcard")(lambda v: not isinstance(v, str) or is_idcard(v))
-_FORMATS.checks("email")(lambda v: not isinstance(v, str) or
-                         ("@" in v and "." in v.rsplit("@", 1)[-1] and " " not in v))
+for _name, _check in FORMAT_CHECKS.items():
+    _FORMATS.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or _check(v))
 
 
 def _decimals(validator, places, instance, schema):
-    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
-        if -Decimal(repr(float(instance))).normalize().as_tuple().exponent > places:
+    if isinstance(instance, (int, float)) and not isinstance(instance, bool) and math.isfinite(instance):
+        try:
+            exponent = Decimal(repr(float(instance))).normalize().as_tuple().exponent
+        except (InvalidOperation, OverflowError, ValueError):
+            return
+        if isinstance(exponent, int) and -exponent > places:
             yield jsonschema.ValidationError(f"more than {places} decimals")
 
 
@@ -44,43 +52,40 @@ def data_schema(fields: dict) -> dict:
     for f in fields.values():
         if f.computed:
             continue
-        props[f.key] = _field_schema(f)
+        props[f.key] = field_schema(f)
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
-def _field_schema(f) -> dict:
-    json_type, extra = KINDS[f.kind]
+def field_schema(f) -> dict:
     s = {k: f.spec[k] for k in _COPY_KEYWORDS if k in f.spec}
-    s.update(extra)
-    if json_type:
-        s["type"] = json_type
-    if f.kind == "choice":
-        s["enum"] = f.choices
-    elif f.kind == "multichoice":
-        s["items"] = {"enum": f.choices}
-    elif f.kind in ("section", "table"):
-        obj = data_schema(f.children)
-        obj["required"] = _required(f)
-        if f.kind == "section":
-            s.update(obj)
-        else:
-            s["items"] = obj
-    if f.kind == "integer" or (f.kind == "score" and f.spec.get("type") == "integer"):
-        s["type"] = "integer"
+    s.update(f.kind_def.json_schema(f))
+    if f.is_section:
+        s.update(data_schema(f.children))
+        s["required"] = [c.key for c in f.children.values() if c.must_fill]
+    elif f.is_table:
+        items = data_schema(f.children)
+        items["required"] = [c.key for c in f.children.values() if c.must_fill]
+        s["items"] = items
+        s["maxItems"] = limits.max_rows(f)
     return s
 
 
-def _required(owner) -> list:
-    spec = owner.spec["items"] if owner.kind == "table" else owner.spec
-    return [k for k in (spec.get("required") or []) if k in owner.children
-            and not owner.children[k].computed and owner.children[k].when is None]
-
-
-def build_validator(form):
+def form_schema(form) -> dict:
+    """The JSON Schema of what a client submits to this form."""
     schema = data_schema(form.fields)
-    schema["required"] = [k for k in (form.definition.get("required") or []) if k in form.fields
-                          and not form.fields[k].computed and form.fields[k].when is None]
-    return _Validator(schema, format_checker=_FORMATS)
+    schema["required"] = [f.key for f in form.fields.values() if f.must_fill]
+    return schema
+
+
+_validators: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def validator_of(form):
+    """The form's JSON Schema validator, built once per compiled form."""
+    v = _validators.get(form)
+    if v is None:
+        v = _validators[form] = _Validator(form_schema(form), format_checker=_FORMATS)
+    return v
 
 
 @dataclass
@@ -96,22 +101,83 @@ class Result:
 def check(form, data) -> Result:
     """Validate and normalize one submission."""
     if not isinstance(data, dict):
-        return Result(errors=[{"path": "", "field": "", "message": "提交的内容必须是一个对象(JSON 对象)"}])
+        return Result(errors=[{"path": "", "field": "", "message": "提交的内容必须是一个对象（JSON 对象）"}])
+    bounded = _screen(form, data)
+    if bounded:
+        return Result(errors=bounded)
     data = _clean(copy.deepcopy(data))
     _strip_computed(form.fields, data)
     _apply_defaults(form.fields, data)
-    compute(form, data)  # conditions may read computed values
+    overflow = compute(form, data)  # conditions may read computed values
     hidden = _apply_conditions(form, data)
     _strip_computed(form.fields, data)
     errors = []
-    for err in form.validator.iter_errors(data):
+    for err in validator_of(form).iter_errors(data):
         errors.extend(e for e in _translate(form, err) if e not in errors)
     errors.extend(_conditional_required(form, data, hidden))
+    if not errors:
+        overflow = compute(form, data)
+        errors.extend(_error(form, path, "detail", f"的计算结果超出范围（绝对值须小于 {NUMBER_LIMIT:,.0f}）")
+                      for path in overflow)
     if errors:
         errors.sort(key=lambda e: e["path"])
         return Result(errors=errors)
-    compute(form, data)
     return Result(data=data)
+
+
+# ---------------------------------------------------------------- bounds
+def _screen(form, data) -> list:
+    """Errors for a submission that goes beyond what any form may hold, found without recursion
+    (so a 10,000-deep document is an error, not a crash)."""
+    errors, cells, chars = [], 0, 0
+    stack = [((), data, 1)]
+    while stack:
+        path, v, depth = stack.pop()
+        if depth > limits.MAX_DEPTH:
+            return [_error(form, path, "detail", f"嵌套太深（最多 {limits.MAX_DEPTH} 层）")]
+        cells += 1
+        if cells > limits.MAX_CELLS:
+            return [{"path": "", "field": "", "message": f"提交的内容太多：一份表单最多 {limits.MAX_CELLS:,} 个值"}]
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if not _encodable(k):
+                    errors.append(_error(form, path, "detail", "中有无法保存的字符"))
+                    continue
+                stack.append((path + (k,), x, depth + 1))
+        elif isinstance(v, list):
+            f = form.field_at(path) if path else None
+            cap = limits.max_rows(f) if f is not None and f.is_table else limits.MAX_LIST
+            if len(v) > cap:
+                what = "行" if f is not None and f.is_table else "项"
+                errors.append(_error(form, path, "detail", f"最多只能填 {cap:,} {what}（这里有 {len(v):,} {what}）"))
+                continue
+            stack.extend((path + (i,), x, depth + 1) for i, x in enumerate(v))
+        elif isinstance(v, str):
+            chars += len(v)
+            if chars > limits.MAX_CHARS:
+                return [{"path": "", "field": "", "message": f"提交的文字太多：一份表单最多 {limits.MAX_CHARS:,} 个字"}]
+            f = form.field_at(path)
+            cap = f.kind_def.text_limit(f) if f is not None else None
+            if not _encodable(v):
+                errors.append(_error(form, path, "detail", "含有无法保存的字符（如不成对的代理字符）"))
+            elif len(v) > (cap or limits.MAX_TEXT):
+                errors.append(_error(form, path, "detail", f"不能超过 {cap or limits.MAX_TEXT:,} 个字"))
+        elif isinstance(v, float) and not math.isfinite(v):
+            errors.append(_error(form, path, "detail", "必须是有限的数字"))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= NUMBER_LIMIT:
+            errors.append(_error(form, path, "detail", f"数值过大（绝对值须小于 {NUMBER_LIMIT:,.0f}）"))
+    errors.sort(key=lambda e: e["path"])
+    return errors
+
+
+def _encodable(text) -> bool:
+    if not isinstance(text, str):
+        return True
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _clean(value):
@@ -128,9 +194,9 @@ def _rows(fields, data):
     yield fields, data
     for f in fields.values():
         v = data.get(f.key)
-        if f.kind == "section" and isinstance(v, dict):
+        if f.is_section and isinstance(v, dict):
             yield from _rows(f.children, v)
-        elif f.kind == "table" and isinstance(v, list):
+        elif f.is_table and isinstance(v, list):
             for row in v:
                 if isinstance(row, dict):
                     yield from _rows(f.children, row)
@@ -150,17 +216,20 @@ def _apply_defaults(fields, data):
                 obj[f.key] = copy.deepcopy(f.spec["default"])
 
 
-def compute(form, data: dict) -> dict:
-    """Fill every computed field in place, in dependency order."""
+def compute(form, data: dict) -> list:
+    """Fill every computed field in place, in dependency order. Returns the data paths of
+    values that came out too large (stored as None)."""
+    overflow = []
     for f in form.computed_order:
         if f.table is None:
-            _store(f, _owner(data, f.path[:-1]), ex.evaluate(f.compute, data))
+            if not _store(f, _owner(data, f.path[:-1]), ex.evaluate(f.compute, data)):
+                overflow.append(f.path)
         else:
             rows = ex.get_path(data, f.table.path)
-            for row in rows if isinstance(rows, list) else []:
-                if isinstance(row, dict):
-                    _store(f, row, ex.evaluate(f.compute, data, row))
-    return data
+            for i, row in enumerate(rows if isinstance(rows, list) else []):
+                if isinstance(row, dict) and not _store(f, row, ex.evaluate(f.compute, data, row)):
+                    overflow.append(f.table.path + (i, f.key))
+    return overflow
 
 
 def _owner(data, path):
@@ -173,19 +242,25 @@ def _owner(data, path):
     return cur
 
 
-def _store(f, obj, value):
-    if f.kind in NUMERIC_KINDS:
+def _store(f, obj, value) -> bool:
+    """Store a computed value as its kind holds it; False (and None stored) when it overflows."""
+    kd = f.kind_def
+    if kd.numeric:
         value = ex.num(value)
-        digits = f.spec.get("x-round", 0 if f.kind in ("integer", "year") else 2 if f.kind == "money" else None)
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
+            obj[f.key] = None
+            return False
+        digits = kd.round_digits(f)
         if digits is not None:
             value = ex.round_half_away(value, digits)
-        if f.kind in ("integer", "year") or (isinstance(value, float) and value.is_integer() and digits == 0):
+        if kd.is_integer(f) or (isinstance(value, float) and value.is_integer() and digits == 0):
             value = int(value)
-    elif f.kind == "boolean":
+    elif kd.json_type == "boolean":
         value = ex.truthy(value)
     else:
         value = "" if value is None else (_fmt(value) if not isinstance(value, str) else value)
     obj[f.key] = value
+    return True
 
 
 def _fmt(v):
@@ -217,12 +292,7 @@ def _apply_conditions(form, data) -> set:
 def _conditional_required(form, data, hidden):
     errors = []
     for f in form.walk():
-        if f.when is None or f.computed:
-            continue
-        owner = f.table or _parent(form, f)
-        spec = owner.spec.get("items", {}) if owner is not None and owner.kind == "table" else \
-            (owner.spec if owner is not None else form.definition)
-        if f.key not in (spec.get("required") or []):
+        if f.when is None or f.computed or not f.required:
             continue
         if f.table is None:
             if f.path not in hidden and ex.get_path(data, f.path) is None and \
@@ -235,10 +305,6 @@ def _conditional_required(form, data, hidden):
     return errors
 
 
-def _parent(form, f):
-    return form.field_at(f.path[:-1]) if len(f.path) > 1 else None
-
-
 # ---------------------------------------------------------------- messages
 def label(form, path) -> str:
     """「数量」, or 订货明细第 3 行「数量」 inside a table, or 客户信息 › 「电话」 in a section."""
@@ -247,9 +313,9 @@ def label(form, path) -> str:
     while i < len(parts):
         f = level.get(parts[i]) if isinstance(parts[i], str) else None
         if f is None:
-            out.append(f"'{parts[i]}'")
+            out.append(f"'{str(parts[i])[:40]}'")
             break
-        if f.kind == "table" and i + 1 < len(parts) and isinstance(parts[i + 1], int):
+        if f.is_table and i + 1 < len(parts) and isinstance(parts[i + 1], int):
             row = parts[i + 1] + 1
             if i + 2 < len(parts):
                 out.append(f"{f.title}第 {row} 行")
@@ -257,49 +323,25 @@ def label(form, path) -> str:
                 out.append(f"「{f.title}」第 {row} 行")
             i += 2
         elif i + 1 < len(parts):
-            out.append(f"{f.title} › " if f.kind == "section" else f.title)
+            out.append(f"{f.title} › " if f.is_section else f.title)
             i += 1
         else:
             out.append(f"「{f.title}」")
             i += 1
         level = f.children
-    return "".join(out)
+    return "".join(out) or "提交的内容"
 
 
 def _pointer(path) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else ""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
 
 
 def _error(form, path, kind, detail=None) -> dict:
     f = form.field_at(path)
     text = {"required": "为必填项", "unknown": " 不是这个表单的字段"}.get(kind, detail or "")
-    return {"path": _pointer(path), "field": f.title if f else str(path[-1] if path else ""),
-            "message": f"{label(form, path)}{text}"}
-
-
-def _number_phrase(f, integer: bool) -> str:
-    s = f.spec
-    lo = s.get("minimum", KINDS[f.kind][1].get("minimum"))
-    hi = s.get("maximum", KINDS[f.kind][1].get("maximum"))
-    what = "整数" if integer else "数字"
-    if lo is not None and hi is not None:
-        return f"必须是 {_n(lo)} 到 {_n(hi)} 之间的{what}"
-    if lo is not None:
-        return f"必须是不小于 {_n(lo)} 的{what}"
-    if hi is not None:
-        return f"必须是不大于 {_n(hi)} 的{what}"
-    if "exclusiveMinimum" in s:
-        return f"必须是大于 {_n(s['exclusiveMinimum'])} 的{what}"
-    return f"必须是{what}"
-
-
-def _n(v):
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-
-_FORMAT_TEXT = {"date": "不是有效的日期(例如 2026-11-27)", "month": "不是有效的月份(例如 2026-11)",
-                "phone": "不是有效的电话号码(手机 11 位,座机如 010-12345678)", "email": "不是有效的电子邮箱",
-                "idcard": "不是有效的身份证号码(18 位,出生日期和末位校验码须正确)"}
+    safe = tuple(p if _encodable(p) else "?" for p in path)
+    return {"path": _pointer(safe), "field": f.title if f else str(safe[-1] if safe else "")[:40],
+            "message": f"{label(form, safe)}{text}"}
 
 
 def _translate(form, err) -> list:
@@ -314,19 +356,18 @@ def _translate(form, err) -> list:
     f = form.field_at(path)
     if f is None:
         return [{"path": _pointer(path), "field": "", "message": f"{label(form, path)}格式不对"}]
-    if f.kind in NUMERIC_KINDS and v in ("type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        detail = _number_phrase(f, KINDS[f.kind][0] == "integer" or f.spec.get("type") == "integer")
+    kd = f.kind_def
+    if kd.numeric and v in ("type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        detail = kd.phrase(f)
     elif v == "x-decimals":
         detail = f"最多保留 {err.validator_value} 位小数"
     elif v == "multipleOf":
-        detail = f"必须是 {_n(err.validator_value)} 的整数倍"
-    elif v == "enum" and f.kind == "multichoice":
-        detail = f"的选项 '{err.instance}' 无效,可选:{'、'.join(map(str, f.choices))}"
+        detail = f"必须是 {limits.number_text(err.validator_value)} 的整数倍"
+    elif v == "enum" and kd.repeated:
+        detail = f"的选项 '{err.instance}' 无效，可选：{'、'.join(map(str, f.choices))}"
         path = path[:-1]
-    elif v == "enum":
-        detail = f"必须是以下选项之一:{'、'.join(map(str, f.choices))}"
-    elif v == "format":
-        detail = _FORMAT_TEXT.get(err.validator_value, "格式不对")
+    elif v in ("enum", "format") or (v == "type" and kd.container is None):
+        detail = kd.phrase(f)
     elif v == "maxLength":
         detail = f"不能超过 {err.validator_value} 个字"
     elif v == "minLength":
@@ -334,14 +375,13 @@ def _translate(form, err) -> list:
     elif v == "pattern":
         detail = "的格式不对"
     elif v == "minItems":
-        detail = f"至少要填 {err.validator_value} 行" if f.kind == "table" else f"至少要选 {err.validator_value} 项"
+        detail = f"至少要填 {err.validator_value} 行" if f.is_table else f"至少要选 {err.validator_value} 项"
     elif v == "maxItems":
-        detail = f"最多只能填 {err.validator_value} 行" if f.kind == "table" else f"最多只能选 {err.validator_value} 项"
+        detail = f"最多只能填 {err.validator_value} 行" if f.is_table else f"最多只能选 {err.validator_value} 项"
     elif v == "uniqueItems":
         detail = "中有重复的选项"
     elif v == "type":
-        detail = {"string": "必须是文字", "boolean": "只能是「是」或「否」", "array": "必须是列表",
-                  "object": "格式不对"}.get(KINDS[f.kind][0] or "", "格式不对")
+        detail = "必须是列表" if f.is_table else "格式不对"
     else:
         detail = "的值不符合要求"
     return [_error(form, path, "detail", detail)]

@@ -2,7 +2,6 @@
 import pytest
 
 from services.catalog import definition_files
-from forms.kinds import KINDS, NUMERIC_KINDS
 from forms.sample import sample_submission
 from forms.submission import check
 
@@ -47,9 +46,9 @@ def test_shared_fields_mean_the_same_everywhere(catalog):
     seen = {}
     for form in catalog.forms.values():
         for f in form.walk():
-            if f.kind in ("section", "table"):
+            if not f.is_value:
                 continue
-            json_type, extra = KINDS[f.kind]
-            seen.setdefault(f.title, set()).add((json_type, extra.get("format"), f.kind in NUMERIC_KINDS))
+            kd = f.kind_def
+            seen.setdefault(f.title, set()).add((kd.json_type, kd.format, kd.numeric))
     mixed = {t: k for t, k in seen.items() if len(k) > 1}
     assert not mixed, mixed

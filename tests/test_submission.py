@@ -60,7 +60,7 @@ def test_every_error_reported_with_row_and_field(order_form):
 def test_choice_and_empty_table(order_form):
     r = check(order_form, {**ORDER, "pay_method": "赊账", "items": []})
     messages = {e["path"]: e["message"] for e in r.errors}
-    assert messages["/pay_method"] == "「付款方式」必须是以下选项之一:现金、转账、支票"
+    assert messages["/pay_method"] == "「付款方式」必须是以下选项之一：现金、转账、支票"
     assert messages["/items"] == "「订货明细」至少要填 1 行"
 
 
@@ -116,4 +116,5 @@ def test_not_an_object(order_form):
 
 
 def test_validator_built_once(order_form):
-    assert order_form.validator is order_form.validator
+    from forms.submission import validator_of
+    assert validator_of(order_form) is validator_of(order_form)
