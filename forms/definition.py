@@ -108,6 +108,10 @@ class Form:
         for f in self.fields.values():
             yield from f.walk()
 
+    def summary_fields(self) -> list:
+        """Top-level fields that hold one short value: the columns of a records list, a manifest's key fields."""
+        return [f for f in self.fields.values() if f.is_value and not f.kind_def.wide]
+
     def field_at(self, path) -> Field | None:
         """The field of a data path like ('items', 2, 'quantity') (indices skipped)."""
         level, found = self.fields, None

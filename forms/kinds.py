@@ -101,6 +101,10 @@ class Kind:
     needs_range = False         # the definition must state minimum and maximum
     calendar: str | None = None   # "day" or "month": a date value
     repeated = False            # several values (a browser posts its name once per value)
+    money = False               # an amount of money (¥, thousands, 本页小计)
+    shows_unit = True           # x-unit printed beside the value / in the column head
+    widget = "input"            # the browser control: input, textarea, select, checkboxes, yesno
+    align = "center"            # in a printed table cell: left, center, right
     computable = False          # may carry x-compute
     wide = False                # takes a whole grid row
     tall = False                # a grid row of several lines
@@ -214,15 +218,22 @@ class Kind:
         limit = f.spec.get("maxLength")
         return limit if isinstance(limit, int) else self.max_length
 
+    def widget_of(self, f) -> str:
+        return self.widget
+
+    def compact(self, f, value) -> str:
+        """A value in a narrow table cell."""
+        return self.display(f, value)
+
     def browser(self) -> dict:
         """What form.js needs of the kind, as data."""
-        return {"numeric": self.numeric, "decimals": self.decimals, "money": self.name == "money"}
+        return {"numeric": self.numeric, "decimals": self.decimals, "money": self.money}
 
 
 class TextKind(Kind):
     name, label, json_type = "text", "文字", "string"
     computable = True
-    width = 8
+    width, align = 8, "left"
     max_length = 500
 
     def json_schema(self, f) -> dict:
@@ -238,6 +249,7 @@ class TextKind(Kind):
 class TextareaKind(TextKind):
     name, label = "textarea", "多行文字"
     wide = tall = True
+    widget = "textarea"
     width = 16
     max_length = 5000
 
@@ -245,14 +257,14 @@ class TextareaKind(TextKind):
 class SignatureKind(TextKind):
     name, label = "signature", "签名"
     computable = False
-    width = 5
+    width, align = 5, "center"
     max_length = 50
 
 
 class FormattedTextKind(TextKind):
     """Text with a format (phone, email, ID card): its own phrase and Excel hint."""
     computable = False
-    max_length = 100
+    max_length, align = 100, "center"
     message = "格式不对"
 
     def phrase(self, f) -> str:
@@ -296,7 +308,7 @@ class IdcardKind(FormattedTextKind):
 class NumberKind(Kind):
     name, label, json_type = "number", "数字", "number"
     numeric = computable = True
-    input_type, step, width = "number", "any", 5
+    input_type, step, width, align = "number", "any", 5, "right"
     inputmode = "decimal"
     default_range: tuple = (None, None)
 
@@ -439,6 +451,7 @@ class YearKind(IntegerKind):
     name, label = "year", "年份"
     schema = {"minimum": DATE_MIN.year, "maximum": DATE_MAX.year}
     default_range = (DATE_MIN.year, DATE_MAX.year)
+    align = "center"
 
     def sample_range(self, f, lo, hi):
         return max(lo, 2020), min(f.spec.get("maximum", 2030), 2030)
@@ -451,6 +464,7 @@ class MoneyKind(NumberKind):
     name, label = "money", "金额"
     schema = {"x-decimals": 2}
     decimals, step, width = 2, "0.01", 7
+    money, shows_unit = True, False
 
     def display(self, f, value) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -515,9 +529,9 @@ class DateKind(Kind):
     def sample(self, f, rng):
         return (date(2026, 1, 1) + timedelta(days=rng.randrange(330))).isoformat()
 
-    def compact(self, value) -> str:
+    def compact(self, f, value) -> str:
         """In a table cell: 2026.11.27."""
-        return value.replace("-", ".") if isinstance(value, str) else str(value)
+        return value.replace("-", ".") if isinstance(value, str) else self.display(f, value)
 
     def phrase(self, f) -> str:
         return f"不是有效的日期（例如 2026-11-27，年份在 {DATE_MIN.year} 到 {DATE_MAX.year} 之间）"
@@ -561,6 +575,9 @@ class MonthKind(DateKind):
             return f"{value[:4]}年{int(value[5:])}月"
         return Kind.display(self, f, value)
 
+    def compact(self, f, value) -> str:
+        return self.display(f, value)
+
     def phrase(self, f) -> str:
         return "不是有效的月份（例如 2026-11）"
 
@@ -579,6 +596,10 @@ class MonthKind(DateKind):
 class ChoiceKind(Kind):
     name, label = "choice", "单选"
     options = enumerated = True
+    widget = "select"       # x-widget: radio in the definition picks radio buttons
+
+    def widget_of(self, f) -> str:
+        return "radio" if f.spec.get("x-widget") == "radio" else self.widget
 
     def choices(self, f) -> list:
         return list(f.spec.get("enum") or [])
@@ -611,6 +632,10 @@ class ChoiceKind(Kind):
 class MultiChoiceKind(ChoiceKind):
     name, label, json_type = "multichoice", "多选", "array"
     width, repeated = 10, True
+    widget = "checkboxes"
+
+    def widget_of(self, f) -> str:
+        return self.widget
 
     def choices(self, f) -> list:
         return list((f.spec.get("items") or {}).get("enum") or [])
@@ -646,6 +671,7 @@ class BooleanKind(Kind):
     name, label, json_type = "boolean", "是否", "boolean"
     options = computable = True
     width = 3
+    widget = "yesno"
 
     def option_pairs(self, f) -> list:
         return [("是", True), ("否", False)]

@@ -16,10 +16,6 @@ from dataclasses import dataclass, field
 
 from forms.expr import Ref, evaluate, truthy
 
-WIDE_KINDS = {"textarea"}
-DEFAULT_WIDTH = {"text": 8, "textarea": 16, "integer": 4, "number": 5, "money": 7, "percent": 4, "score": 4,
-                 "date": 6, "month": 5, "year": 4, "choice": 6, "multichoice": 10, "boolean": 3, "phone": 7,
-                 "email": 9, "idcard": 10, "signature": 5}
 
 
 @dataclass
@@ -54,8 +50,8 @@ class TableBlock:
     @property
     def subtotal_columns(self) -> list:
         """Columns summed on each page (本页小计): the totalled columns of a table that totals money."""
-        kinds = {c.key: c.kind for c in self.columns}
-        if not any(kinds[k] == "money" for k in self.totals):
+        money = {c.key: c.kind_def.money for c in self.columns}
+        if not any(money[k] for k in self.totals):
             return []
         return [c.key for c in self.columns if c.key in self.totals]
 
@@ -85,7 +81,7 @@ def column_width(f) -> float:
     w = f.spec.get("x-width")
     if isinstance(w, (int, float)) and w > 0:
         return w
-    return max(DEFAULT_WIDTH.get(f.kind, 6), min(len(f.title), 10))
+    return max(f.kind_def.width, min(len(f.title), 10))
 
 
 def _sum_column(tree):
@@ -132,7 +128,7 @@ def build_layout(form, data: dict | None = None) -> Layout:
 
     tables = {}
     for f in form.walk():
-        if f.kind == "table":
+        if f.is_table:
             tables[f.path] = TableBlock(f, list(f.children.values()), [column_width(c) for c in f.children.values()],
                                         int(f.spec.get("x-rows", 5)))
     totals_by_path = {}
@@ -153,17 +149,17 @@ def build_layout(form, data: dict | None = None) -> Layout:
 
         def flush():
             if run:
-                out.append(Grid(_pack(run, columns), columns))
+                out.append(Grid(pack(run, columns), columns))
                 run.clear()
 
         for f in fields.values():
             if id(f) in placed or (data is not None and f.when is not None and f.table is None
                                    and not truthy(evaluate(f.when, data))):
                 continue
-            if f.kind == "table":
+            if f.is_table:
                 flush()
                 out.append(tables[f.path])
-            elif f.kind == "section":
+            elif f.is_section:
                 flush()
                 out.append(SectionBlock(f, blocks_of(f.children)))
             else:
@@ -177,10 +173,10 @@ def build_layout(form, data: dict | None = None) -> Layout:
                   paper=lay.get("paper", "A4"), orientation=lay.get("orientation", "portrait"))
 
 
-def _pack(fields, columns) -> list:
+def pack(fields, columns) -> list:
     rows, row, used = [], [], 0
     for f in fields:
-        span = f.spec.get("x-span") or (columns if f.kind in WIDE_KINDS else 1)
+        span = f.spec.get("x-span") or (columns if f.kind_def.wide else 1)
         span = max(1, min(int(span), columns))
         if used + span > columns:
             if row:
@@ -212,25 +208,5 @@ def text_parts(template: str, form, data: dict | None) -> list:
 
 
 def display(f, value) -> str:
-    """A value as printed on paper."""
-    if value is None or value == "":
-        return ""
-    if f.kind == "money":
-        try:
-            return f"{float(value):,.2f}"
-        except (TypeError, ValueError):
-            return str(value)
-    if f.kind == "percent":
-        return f"{value}%"
-    if f.kind == "boolean":
-        return "是" if value else "否"
-    if f.kind == "multichoice" and isinstance(value, list):
-        return "、".join(map(str, value))
-    if f.kind == "date" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-        y, m, d = value.split("-")
-        return f"{y}年{int(m)}月{int(d)}日"
-    if f.kind == "month" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}$", value):
-        return f"{value[:4]}年{int(value[5:])}月"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """A value as printed on paper (its kind decides)."""
+    return f.display(value)

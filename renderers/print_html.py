@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from forms.kinds import KINDS
+
 from .base import Record, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
@@ -63,7 +65,7 @@ def paginate(lay, data: dict | None) -> list:
 
     def block_height(block) -> float:
         if isinstance(block, Grid):
-            return sum(H_TEXTAREA_ROW if any(c.field.kind == "textarea" for c in row) else H_GRID_ROW
+            return sum(H_TEXTAREA_ROW if any(c.field.kind_def.tall for c in row) else H_GRID_ROW
                        for row in block.rows)
         if isinstance(block, SectionBlock):
             return H_SECTION + sum(block_height(b) for b in block.blocks)
@@ -124,24 +126,19 @@ def _number(v) -> float:
 # ---------------------------------------------------------------- view model
 def options(f, value=None, filled=False) -> list:
     """(mark, label) pairs for choices printed as ☐/☑."""
-    choices = [("是", True), ("否", False)] if f.kind == "boolean" else [(str(c), c) for c in f.choices]
     picked = value if isinstance(value, list) else [value]
-    return [("☑" if filled and v in picked else "☐", label) for label, v in choices]
-
-
-def date_blank(kind: str) -> str:
-    return "　　　年　　月　　日" if kind == "date" else "　　　年　　月" if kind == "month" else ""
+    return [("☑" if filled and v in picked else "☐", label) for label, v in f.kind_def.option_pairs(f)]
 
 
 def cell(f, value, filled: bool, compact: bool = False) -> dict:
     """One value box: {'text': …} or {'opts': [(mark, label)]}; `compact` for table cells."""
-    if f.kind in ("choice", "multichoice", "boolean") and len(options(f)) <= 8 and not compact:
+    if f.kind_def.options and len(options(f)) <= 8 and not compact:
         if filled or value is None:
             return {"opts": options(f, value, filled)}
     if not filled:
-        return {"text": date_blank(f.kind)}
-    if compact and f.kind == "date" and isinstance(value, str):
-        return {"text": value.replace("-", ".")}
+        return {"text": f.kind_def.blank}
+    if compact:
+        return {"text": f.kind_def.compact(f, value) if value not in (None, "") else ""}
     return {"text": display(f, value)}
 
 
@@ -157,10 +154,10 @@ def line_items(items, data, record) -> list:
             view["width"] = it.field.spec.get("x-width", 6)
             if value not in (None, ""):
                 view["value"] = display(it.field, value)
-            elif it.field.kind in ("date", "month"):
-                view["value"] = date_blank(it.field.kind)
+            else:
+                view["value"] = it.field.kind_def.blank
         elif it.blank == "date":
-            view["value"] = display_date(record.created) if record and record.created else date_blank("date")
+            view["value"] = display_date(record.created) if record and record.created else KINDS["date"].blank
         elif it.blank == "number":
             view["width"] = 8
             view["value"] = record.number if record and record.number else ""
@@ -176,11 +173,11 @@ def display_date(iso: str) -> str:
 def grid_view(block, values, filled) -> list:
     rows = []
     for row in block.rows:
-        rows.append({"tall": any(c.field.kind == "textarea" for c in row), "cells": [
-            {"title": c.field.title, "unit": c.field.spec.get("x-unit", "") if c.field.kind != "money" else "",
+        rows.append({"tall": any(c.field.kind_def.tall for c in row), "cells": [
+            {"title": c.field.title, "unit": c.field.spec.get("x-unit", "") if c.field.kind_def.shows_unit else "",
              "colspan": c.span * 2 - 1,
              "value": cell(c.field, values.get(c.field.key) if isinstance(values, dict) else None, filled),
-             "kind": c.field.kind} for c in row]})
+             "kind": c.field.kind, "align": c.field.kind_def.align} for c in row]})
     return rows
 
 
@@ -189,20 +186,20 @@ def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
     keys = [c.key for c in block.columns]
     first = min(keys.index(k) for k in sums) if sums else len(keys)
     cells = [{"text": fmt(block.columns[i], sums[keys[i]]) if filled and keys[i] in sums else "",
-              "kind": block.columns[i].kind} for i in range(first, len(keys))]
+              "kind": block.columns[i].kind, "align": block.columns[i].kind_def.align}
+             for i in range(first, len(keys))]
     return {"label": label, "colspan": first + 1, "cells": cells}
 
 
 def table_view(part: TablePart, data, filled) -> dict:
     block = part.block
     def money(f, v):
-        if f.kind == "money" and isinstance(v, (int, float)):
-            return f"{v:,.2f}"
-        return display(f, round(v, 6) if isinstance(v, float) else v)
+        return display(f, round(v, 6) if isinstance(v, float) and not f.kind_def.money else v)
     rows = []
     for n, r in part.rows:
         rows.append({"seq": n if r is not None else "", "cells": [
-            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else {"text": ""}, kind=c.kind)
+            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else {"text": ""}, kind=c.kind,
+                 align=c.kind_def.align)
             for c in block.columns]})
     summaries = []
     if part.subtotal is not None:
@@ -216,7 +213,7 @@ def table_view(part: TablePart, data, filled) -> dict:
         words = [{"title": w.title, "value": (data or {}).get(w.key, "") if filled else ""} for w in block.words]
     widths = [3] + list(block.widths)
     total = sum(widths)
-    return {"title": block.field.title, "head": [c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind != "money" else "")
+    return {"title": block.field.title, "head": [c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind_def.shows_unit else "")
                      for c in block.columns],
             "widths": [round(100 * w / total, 2) for w in widths], "rows": rows, "summaries": summaries,
             "words": words, "ncols": len(block.columns) + 1}

@@ -670,8 +670,8 @@ class _Builder:
         rest = [f for f in self.form.walk() if f.table is None and f.kind not in ("table", "section")
                 and f.path not in placed]
         if rest:
-            from .layout import _pack
-            self.grid(Grid(_pack(rest, self.layout.columns), self.layout.columns))
+            from .layout import pack
+            self.grid(Grid(pack(rest, self.layout.columns), self.layout.columns))
 
     # ------------------------------------------------------------ formulas, validation, setup
     def inputs_of(self, f, table=None, seen=None) -> list:

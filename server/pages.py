@@ -133,7 +133,7 @@ def records(form_id):
     page = max(1, request.args.get("page", 1, type=int))
     query = list_query(form)
     items, total = context.store().query(form.id, query, offset=(page - 1) * per_page, limit=per_page)
-    columns = [f for f in form.fields.values() if f.kind not in ("section", "table", "textarea")][:LIST_COLUMNS]
+    columns = form.summary_fields()[:LIST_COLUMNS]
     return render_template("records.html", form=form, items=items, total=total, page=page,
                            pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
                            date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],

@@ -16,8 +16,8 @@ def key_fields_of(catalog):
         if form is None or not isinstance(data, dict):
             return ""
         parts = []
-        for f in form.fields.values():
-            if f.kind in ("section", "table", "textarea") or data.get(f.key) in (None, ""):
+        for f in form.summary_fields():
+            if data.get(f.key) in (None, ""):
                 continue
             parts.append(f"{f.title}:{display(f, data[f.key])}")
             if len(parts) == 3:

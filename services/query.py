@@ -31,8 +31,8 @@ def parse_where(form, items) -> tuple:
         if not eq or not name:
             raise QueryError(f"筛选条件的格式应为 字段=值,这里是 '{item}'")
         f = form.fields.get(name) or next((x for x in form.fields.values() if x.title == name), None)
-        if f is None or f.kind in ("section", "table"):
-            names = [k for k, x in form.fields.items() if x.kind not in ("section", "table")]
+        if f is None or not f.is_value:
+            names = [k for k, x in form.fields.items() if x.is_value]
             raise QueryError(f"表单「{form.title}」没有可筛选的字段 '{name}'{suggestion(name, names)}")
         out.append((f.key, value))
     return tuple(out)

@@ -4,7 +4,9 @@
 (function (root) {
   "use strict";
   var B = root.BiaogeExpr;
-  var NUMERIC = { integer: 1, number: 1, money: 1, percent: 1, score: 1, year: 1 };
+  var KINDS = {};   /* each kind's browser data from forms/kinds.py: {numeric, decimals, money} */
+
+  function kindOf(name) { return KINDS[name] || {}; }
 
   function setPath(obj, parts, value) {
     var cur = obj;
@@ -20,7 +22,7 @@
     var v = el.value;
     if (v === "") return null;
     var kind = el.getAttribute("data-kind");
-    if (NUMERIC[kind]) { var x = Number(v); return isFinite(x) ? x : v; }
+    if (kindOf(kind).numeric) { var x = Number(v); return isFinite(x) ? x : v; }
     return v;
   }
 
@@ -46,14 +48,20 @@
     return data;
   }
 
+  /* The digits a computed value is rounded to: its x-round, else its kind's decimals. */
+  function digitsOf(c) {
+    if (c.round !== null && c.round !== undefined) return c.round;
+    var d = kindOf(c.kind).decimals;
+    return d === undefined ? null : d;
+  }
+
   function format(value, kind, digits) {
     if (value === null || value === undefined || value === "") return "";
     if (typeof value === "boolean") return value ? "是" : "否";
-    if (NUMERIC[kind] && typeof value === "number") {
+    var k = kindOf(kind);
+    if (k.numeric && typeof value === "number") {
       if (digits !== null && digits !== undefined) value = B.round(value, digits);
-      else if (kind === "money") value = B.round(value, 2);
-      else if (kind === "integer") value = B.round(value, 0);
-      if (kind === "money") return value.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      if (k.money) return value.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
       return String(value);
     }
     return String(value);
@@ -66,8 +74,8 @@
   function recompute(form, cfg) {
     var d = collect(form);
     cfg.computed.forEach(function (c) {
-      var digits = c.round !== null && c.round !== undefined ? c.round : (c.kind === "money" ? 2 : null);
-      var fix = function (v) { return NUMERIC[c.kind] ? (digits === null ? B.n(v) : B.round(v, digits)) : v; };
+      var digits = digitsOf(c);
+      var fix = function (v) { return kindOf(c.kind).numeric ? (digits === null ? B.n(v) : B.round(v, digits)) : v; };
       if (c.table) {
         var rows = B.get(d, c.table) || [];
         rows.forEach(function (r, i) {
@@ -111,6 +119,7 @@
 
   function init(form, cfg) {
     if (!form || !B) return;
+    KINDS = cfg.kinds || {};
     var again = function () { recompute(form, cfg); };
     form.addEventListener("input", again);
     form.addEventListener("change", again);
