@@ -70,6 +70,14 @@ def is_email(v: str) -> bool:
 FORMAT_CHECKS = {"date": is_date, "month": is_month, "phone": is_phone, "idcard": is_idcard, "email": is_email}
 
 
+def finite(v) -> bool:
+    """A number a float can hold (huge integers from a damaged file or a client included)."""
+    try:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def _n(v) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
@@ -368,7 +376,7 @@ class NumberKind(Kind):
     def display(self, f, value) -> str:
         if isinstance(value, float) and math.isfinite(value):
             value = round(value, 6)
-        return super().display(f, value)
+        return super().display(f, value)[:40]
 
     def phrase(self, f) -> str:
         lo, hi = self.bounds(f)
@@ -467,7 +475,7 @@ class MoneyKind(NumberKind):
     money, shows_unit = True, False
 
     def display(self, f, value) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if finite(value):
             return f"{value:,.2f}"
         return super().display(f, value)
 

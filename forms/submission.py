@@ -108,7 +108,7 @@ def check(form, data) -> Result:
     data = _clean(copy.deepcopy(data))
     _strip_computed(form.fields, data)
     _apply_defaults(form.fields, data)
-    overflow = compute(form, data)  # conditions may read computed values
+    compute(form, data)  # conditions may read computed values
     hidden = _apply_conditions(form, data)
     _strip_computed(form.fields, data)
     errors = []
@@ -116,9 +116,7 @@ def check(form, data) -> Result:
         errors.extend(e for e in _translate(form, err) if e not in errors)
     errors.extend(_conditional_required(form, data, hidden))
     if not errors:
-        overflow = compute(form, data)
-        errors.extend(_error(form, path, "detail", f"的计算结果超出范围（绝对值须小于 {NUMBER_LIMIT:,.0f}）")
-                      for path in overflow)
+        errors.extend(_error(form, path, "detail", detail) for path, detail in compute(form, data))
     if errors:
         errors.sort(key=lambda e: e["path"])
         return Result(errors=errors)
@@ -154,8 +152,6 @@ def _screen(form, data) -> list:
             stack.extend((path + (i,), x, depth + 1) for i, x in enumerate(v))
         elif isinstance(v, str):
             chars += len(v)
-            if chars > limits.MAX_CHARS:
-                return [{"path": "", "field": "", "message": f"提交的文字太多：一份表单最多 {limits.MAX_CHARS:,} 个字"}]
             f = form.field_at(path)
             cap = f.kind_def.text_limit(f) if f is not None else None
             if not _encodable(v):
@@ -166,6 +162,8 @@ def _screen(form, data) -> list:
             errors.append(_error(form, path, "detail", "必须是有限的数字"))
         elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= NUMBER_LIMIT:
             errors.append(_error(form, path, "detail", f"数值过大（绝对值须小于 {NUMBER_LIMIT:,.0f}）"))
+    if chars > limits.MAX_CHARS and not errors:
+        errors.append({"path": "", "field": "", "message": f"提交的文字太多：一份表单最多 {limits.MAX_CHARS:,} 个字"})
     errors.sort(key=lambda e: e["path"])
     return errors
 
@@ -217,19 +215,22 @@ def _apply_defaults(fields, data):
 
 
 def compute(form, data: dict) -> list:
-    """Fill every computed field in place, in dependency order. Returns the data paths of
-    values that came out too large (stored as None)."""
-    overflow = []
+    """Fill every computed field in place, in dependency order. Returns (data path, what went wrong)
+    for each value that could not be computed (stored as None): too large, or not expressible."""
+    problems = []
     for f in form.computed_order:
         if f.table is None:
-            if not _store(f, _owner(data, f.path[:-1]), ex.evaluate(f.compute, data)):
-                overflow.append(f.path)
+            detail = _store(f, _owner(data, f.path[:-1]), lambda: ex.evaluate(f.compute, data))
+            if detail:
+                problems.append((f.path, detail))
         else:
             rows = ex.get_path(data, f.table.path)
             for i, row in enumerate(rows if isinstance(rows, list) else []):
-                if isinstance(row, dict) and not _store(f, row, ex.evaluate(f.compute, data, row)):
-                    overflow.append(f.table.path + (i, f.key))
-    return overflow
+                if isinstance(row, dict):
+                    detail = _store(f, row, lambda: ex.evaluate(f.compute, data, row))
+                    if detail:
+                        problems.append((f.table.path + (i, f.key), detail))
+    return problems
 
 
 def _owner(data, path):
@@ -242,14 +243,22 @@ def _owner(data, path):
     return cur
 
 
-def _store(f, obj, value) -> bool:
-    """Store a computed value as its kind holds it; False (and None stored) when it overflows."""
+OUT_OF_RANGE = f"的计算结果超出范围（绝对值须小于 {NUMBER_LIMIT:,.0f}）"
+
+
+def _store(f, obj, evaluate) -> str | None:
+    """Compute and store a value as its kind holds it; on failure store None and say why."""
     kd = f.kind_def
+    try:
+        value = evaluate()
+    except (ValueError, ArithmeticError) as exc:   # 大写 of an amount beyond 一万亿, …
+        obj[f.key] = None
+        return f"无法计算：{str(exc).replace(',', '，')}"
     if kd.numeric:
         value = ex.num(value)
         if not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
             obj[f.key] = None
-            return False
+            return OUT_OF_RANGE
         digits = kd.round_digits(f)
         if digits is not None:
             value = ex.round_half_away(value, digits)
@@ -260,7 +269,7 @@ def _store(f, obj, value) -> bool:
     else:
         value = "" if value is None else (_fmt(value) if not isinstance(value, str) else value)
     obj[f.key] = value
-    return True
+    return None
 
 
 def _fmt(v):

@@ -14,6 +14,7 @@ from . import context
 from .downloads import download_response
 from .errors import ApiError
 from .openapi import openapi_document
+from .params import int_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -75,8 +76,8 @@ def create_submission(form_id):
 @bp.get("/forms/<form_id>/submissions")
 def list_submissions(form_id):
     form = form_or_404(form_id)
-    page = max(1, request.args.get("page", 1, type=int))
-    per_page = min(200, max(1, request.args.get("per_page", current_app.config["PER_PAGE"], type=int)))
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", int(current_app.config["PER_PAGE"]), maximum=200)
     try:
         query = build_query(form, date_from=request.args.get("from"), date_to=request.args.get("to"),
                             text=request.args.get("q"), where=request.args.getlist("where"))
@@ -89,7 +90,7 @@ def list_submissions(form_id):
 
 @bp.get("/forms/<form_id>/submissions/<int:record_id>")
 def get_submission(form_id, record_id):
-    rec = context.records().get_record(form_id, record_id, request.args.get("rev", type=int))
+    rec = context.records().get_record(form_id, record_id, int_arg("rev"))
     if rec is None:
         raise ApiError(404, f"表单 '{form_id}' 没有编号为 {record_id} 的记录。")
     return jsonify(public(rec))
@@ -99,4 +100,4 @@ def get_submission(form_id, record_id):
 def get_submission_file(form_id, record_id, fmt):
     if fmt not in ("pdf", "xlsx"):
         raise ApiError(404)
-    return download_response(form_id, record_id, fmt, request.args.get("rev", type=int))
+    return download_response(form_id, record_id, fmt, int_arg("rev"))

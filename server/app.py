@@ -7,7 +7,8 @@ secret key is kept), STORE (where records are stored: a folder or a postgresql:/
 DATA), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
-PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once).
+PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once),
+HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from store import open_store
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         SCHEMAS=os.environ.get("BIAOGE_SCHEMAS", "schemas"),
         DATA=os.environ.get("BIAOGE_DATA", "data"),
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         PROPAGATE_EXCEPTIONS=False,
         TRAP_HTTP_EXCEPTIONS=False,
         JSON_AS_ASCII=False,
+        HTTPS=os.environ.get("BIAOGE_HTTPS", "") not in ("", "0"),
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -45,7 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
     cache = CatalogCache(Path(app.config["SCHEMAS"]))
     app.extensions["biaoge.records"] = Records(open_store(app.config["STORE"] or str(data)), cache.current)
 
-    from . import api, errors, pages
+    from . import api, assets, errors, pages, security
+    security.register(app)
+    assets.register(app)
     errors.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -57,11 +61,17 @@ def _secret(data: Path) -> str:
     path = data / ".secret_key"
     if not path.exists():
         tmp = data / f".secret_key.{os.getpid()}"
-        tmp.write_text(secrets.token_hex(32))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # readable by the server's user only
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
         try:
             os.link(tmp, path)  # first writer wins; others read its key
         except FileExistsError:
             pass
         finally:
             tmp.unlink()
+    try:
+        os.chmod(path, 0o600)   # keys written by older versions were world-readable
+    except OSError:
+        pass
     return path.read_text().strip()

@@ -5,18 +5,18 @@ import math
 import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from markupsafe import Markup
 
 from forms.formdata import unflatten
 from forms.submission import check
 from renderers import base
 from renderers.layout import display
-from renderers.templating import asset
 
 from services.query import QueryError, build_query, query_args
 
 from . import context
+from .assets import fill_assets
 from .downloads import download_response, record_for_render
+from .params import int_arg
 
 bp = Blueprint("pages", __name__)
 LIST_COLUMNS = 4
@@ -37,7 +37,7 @@ def check_csrf():
 
 @bp.app_context_processor
 def _context():
-    return {"css": Markup(asset("form.css")), "csrf_token": csrf_token}
+    return {"csrf_token": csrf_token}
 
 
 @bp.app_template_filter("display")
@@ -62,7 +62,7 @@ def nav(form) -> list:
 def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""):
     html = base.get("html").page(form, values=values, errors=errors, csrf_token=csrf_token(),
                                  action=action or url_for("pages.fill", form_id=form.id), links=nav(form),
-                                 title_suffix=suffix)
+                                 title_suffix=suffix, assets=fill_assets(), nonce=request.csp_nonce)
     return html, status
 
 
@@ -130,7 +130,7 @@ def upload(form_id):
 def records(form_id):
     form = form_or_404(form_id)
     per_page = current_per_page()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_arg("page", 1)
     query = list_query(form)
     items, total = context.store().query(form.id, query, offset=(page - 1) * per_page, limit=per_page)
     columns = form.summary_fields()[:LIST_COLUMNS]
@@ -162,7 +162,7 @@ def archive(form_id):
 
 @bp.get("/forms/<form_id>/records/<int:record_id>")
 def record(form_id, record_id):
-    rev = request.args.get("rev", type=int)
+    rev = int_arg("rev")
     rec, form, current = record_for_render(form_id, record_id, rev)
     history = context.store().history(form_id, record_id)
     return render_template("record.html", form=form, form_id=form_id, record=rec, rev=rev, history=history,
@@ -172,7 +172,7 @@ def record(form_id, record_id):
 
 @bp.get("/forms/<form_id>/records/<int:record_id>.<fmt>")
 def download(form_id, record_id, fmt):
-    return download_response(form_id, record_id, fmt, request.args.get("rev", type=int))
+    return download_response(form_id, record_id, fmt, int_arg("rev"))
 
 
 @bp.get("/forms/<form_id>/blank.<fmt>")

@@ -194,47 +194,92 @@ def write_archive(entries, definitions: dict, out, *, titles: dict | None = None
                   merge: bool = False, jobs: int | None = None, progress=None, key_fields=None) -> Summary:
     """Write the archive of `entries` (a list of Entry) into the binary stream `out`."""
     entries = list(entries)
-    jobs = jobs or os.cpu_count() or 1
-    titles = titles or {}
     started = time.perf_counter()
-    summary = Summary()
-    rows = []
-    used = set()
-    several = len({e.form_id for e in entries}) > 1
-    merged = _Merged() if merge and fmt in ("pdf", "both") else None
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for seq, files, pages, error in _results(entries, definitions, fmt, jobs):
-            entry = entries[seq]
-            rec = entry.record if isinstance(entry.record, dict) else {}
-            title = titles.get(entry.form_id, entry.form_id)
-            stem = safe_name(rec.get("number") or f"{entry.form_id}-{rec.get('id', seq + 1)}", f"record-{seq + 1}")
-            folder = safe_name(title, entry.form_id) + "/" if several else ""
-            names = []
-            for ext in ("pdf", "xlsx"):
-                if ext in files:
-                    name = _unique(f"{folder}{stem}.{ext}", used)
-                    _write(zf, name, files[ext], zipfile.ZIP_STORED if ext == "pdf" else zipfile.ZIP_DEFLATED)
-                    names.append((name, hashlib.sha256(files[ext]).hexdigest()))
-            summary.records += 1
-            summary.pages += pages
-            if error:
-                summary.failed += 1
-                summary.failures.append((rec.get("number") or rec.get("id"), error))
-            elif merged is not None and "pdf" in files:
-                merged.add(files["pdf"], f"{title} {rec.get('number') or rec.get('id')}")
-            rows.append([seq + 1, rec.get("number") or "", title, str(rec.get("created", ""))[:10],
-                         key_fields(entry) if key_fields else "", "; ".join(n for n, _ in names),
-                         "; ".join(h for _, h in names), pages, "失败" if error else "成功", error or ""])
+    # If anything fails midway the zip must stay unfinished (no central directory), so that a
+    # streamed download that breaks off can never pass for a complete archive.
+    sink = _Sink(out)
+    archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1)
+    try:
+        for seq, files, pages, error in _results(entries, definitions, fmt, jobs or os.cpu_count() or 1):
+            archive.add(seq, entries[seq], files, pages, error)
             if progress:
-                progress.update(summary.records)
-        if merged is not None:
-            _write(zf, "合并.pdf", merged.bytes(), zipfile.ZIP_DEFLATED)
-        _write(zf, "manifest.csv", _csv(rows), zipfile.ZIP_DEFLATED)
-        _write(zf, "清单.xlsx", _manifest_xlsx(rows), zipfile.ZIP_DEFLATED)
-    summary.seconds = time.perf_counter() - started
+                progress.update(archive.summary.records)
+        archive.finish()
+    except BaseException:
+        sink.abort()   # nothing more reaches `out`, not even from ZipFile's own clean-up
+        raise
+    archive.summary.seconds = time.perf_counter() - started
     if progress:
         progress.done()
-    return summary
+    return archive.summary
+
+
+class _Sink:
+    """The output stream, until abort(): then writes are dropped."""
+
+    def __init__(self, out):
+        self.out, self.aborted = out, False
+
+    def write(self, data) -> int:
+        return len(data) if self.aborted else self.out.write(data)
+
+    def flush(self) -> None:
+        if not self.aborted and hasattr(self.out, "flush"):
+            self.out.flush()
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class _Archive:
+    """The zip being written: one file per record as results arrive, then the manifest."""
+
+    def __init__(self, out, titles: dict, fmt: str, merge: bool, key_fields, several: bool):
+        self.zf = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)
+        self.titles, self.key_fields, self.several = titles, key_fields, several
+        self.merged = _Merged() if merge and fmt in ("pdf", "both") else None
+        self.summary, self.rows, self.used = Summary(), [], set()
+
+    def add(self, seq: int, entry: Entry, files: dict, pages: int, error: str | None) -> None:
+        rec = entry.record if isinstance(entry.record, dict) else {}
+        title = self.titles.get(entry.form_id, entry.form_id)
+        stem = safe_name(rec.get("number") or f"{entry.form_id}-{rec.get('id', seq + 1)}", f"record-{seq + 1}")
+        folder = safe_name(title, entry.form_id) + "/" if self.several else ""
+        try:
+            keys = self.key_fields(entry) if self.key_fields else ""
+        except Exception as exc:  # noqa: BLE001 - a record that cannot even be summarised is a failed one
+            keys, files, pages = "", {}, 0
+            error = error or f"记录数据无法读取：{type(exc).__name__}"
+        names = []
+        for ext in ("pdf", "xlsx"):
+            if ext in files:
+                name = _unique(f"{folder}{stem}.{ext}", self.used)
+                _write(self.zf, name, files[ext], zipfile.ZIP_STORED if ext == "pdf" else zipfile.ZIP_DEFLATED)
+                names.append((name, hashlib.sha256(files[ext]).hexdigest()))
+        summary = self.summary
+        summary.records += 1
+        summary.pages += pages
+        if error:
+            summary.failed += 1
+            summary.failures.append((rec.get("number") or rec.get("id"), error))
+        elif self.merged is not None and "pdf" in files:
+            self.merged.add(files["pdf"], f"{title} {rec.get('number') or rec.get('id')}")
+        self.rows.append([seq + 1, str(rec.get("number") or ""), title, str(rec.get("created", ""))[:10], keys,
+                          "; ".join(n for n, _ in names), "; ".join(h for _, h in names), pages,
+                          "失败" if error else "成功", error or ""])
+
+    def finish(self) -> None:
+        if self.merged is not None:
+            _write(self.zf, "合并.pdf", self.merged.bytes(), zipfile.ZIP_DEFLATED)
+        _write(self.zf, "manifest.csv", _csv(self.rows), zipfile.ZIP_DEFLATED)
+        _write(self.zf, "清单.xlsx", _manifest_xlsx(self.rows), zipfile.ZIP_DEFLATED)
+        self.zf.comment = summary_comment(self.summary)
+        self.zf.close()
+
+
+def summary_comment(summary: Summary) -> bytes:
+    """The zip's comment: what the archive holds, for a page that has only the file to go by."""
+    return f"biaoge archive: records={summary.records} failed={summary.failed}".encode("ascii")
 
 
 def _unique(name: str, used: set) -> str:
