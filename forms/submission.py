@@ -102,7 +102,7 @@ def check(form, data) -> Result:
     """Validate and normalize one submission."""
     if not isinstance(data, dict):
         return Result(errors=[{"path": "", "field": "", "message": "提交的内容必须是一个对象（JSON 对象）"}])
-    bounded = _screen(form, data)
+    bounded = bounds(form, data)
     if bounded:
         return Result(errors=bounded)
     data = _clean(copy.deepcopy(data))
@@ -124,7 +124,7 @@ def check(form, data) -> Result:
 
 
 # ---------------------------------------------------------------- bounds
-def _screen(form, data) -> list:
+def bounds(form, data) -> list:
     """Errors for a submission that goes beyond what any form may hold, found without recursion
     (so a 10,000-deep document is an error, not a crash)."""
     errors, cells, chars = [], 0, 0

@@ -37,7 +37,7 @@ def public(rec: dict) -> dict:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(context.catalog()))
 
 
 @bp.get("/forms")

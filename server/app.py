@@ -8,7 +8,8 @@ DATA), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
 PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once),
-HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1).
+HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1),
+RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_UPLOAD_UNPACKED=50 * 1024 * 1024,
         PER_PAGE=20,
         ARCHIVE_JOBS=2,
+        RENDER_SECONDS=120,
+        RENDER_MEMORY_MB=1536,
         PROPAGATE_EXCEPTIONS=False,
         TRAP_HTTP_EXCEPTIONS=False,
         JSON_AS_ASCII=False,

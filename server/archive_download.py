@@ -25,6 +25,7 @@ from services.archive import write_archive
 from services.archive_source import collect
 
 from . import context
+from .downloads import render_limits
 from .errors import ApiError
 
 _slots: dict = {}
@@ -74,6 +75,7 @@ def _slot(app) -> threading.BoundedSemaphore:
 
 def archive_response(form, query) -> Response:
     app = current_app._get_current_object()
+    limits = render_limits()
     slot = _slot(app)
     if not slot.acquire(blocking=False):
         raise ApiError(503, "当前正在生成的归档太多，请稍后再试。")
@@ -97,7 +99,8 @@ def archive_response(form, query) -> Response:
 
     def build():
         try:
-            write_archive(entries, definitions, _QueueWriter(q, stop), titles=titles, jobs=1, key_fields=keys)
+            write_archive(entries, definitions, _QueueWriter(q, stop), titles=titles, jobs=1, key_fields=keys,
+                          limits=limits)
             outcome = _END
         except _Closed:
             return

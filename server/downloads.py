@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort
+from flask import Response, abort, current_app
 
 from renderers import base
+from services.rendering import RenderLimitError, RenderLimits, render_record
 
 from . import context
+from .errors import ApiError
 
 FORMATS = ("pdf", "xlsx")
 
@@ -42,4 +44,13 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"
-    return file_response(renderer.render(form, record), renderer, name + renderer.extension)
+    try:
+        content = render_record(fmt, form, context.records().definition_of(form)[1], record, render_limits())
+    except RenderLimitError as exc:
+        raise ApiError(422, str(exc)) from None
+    return file_response(content, renderer, name + renderer.extension)
+
+
+def render_limits() -> RenderLimits:
+    cfg = current_app.config
+    return RenderLimits(seconds=float(cfg["RENDER_SECONDS"]), memory_mb=int(cfg["RENDER_MEMORY_MB"]))

@@ -1,5 +1,16 @@
-"""The OpenAPI 3.1 document of /api (a test checks it matches the routes)."""
+"""The OpenAPI 3.1 document of /api (a test checks it matches the routes).
+
+Besides the generic paths (any form by id), each form of the catalog has its own concrete
+submission paths, whose request and response bodies are that form's JSON Schema
+(forms.published): a client can generate code from it and a fuzzer can aim at it. In
+OpenAPI, concrete paths are matched before templated ones.
+"""
 from __future__ import annotations
+
+import copy
+import weakref
+
+from forms.published import record_data_schema, submission_schema
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -18,11 +29,48 @@ def _errors(*codes):
 
 
 FORM_ID = {"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"}, "description": "表单 id"}
-RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-REV = {"name": "rev", "in": "query", "schema": {"type": "integer"}, "description": "修订版本,默认最新"}
+RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+REV = {"name": "rev", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "修订版本，默认最新"}
 
 
-def openapi_document() -> dict:
+_documents: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def openapi_document(catalog) -> dict:
+    """The document for this catalog (built once per catalog version)."""
+    doc = _documents.get(catalog)
+    if doc is None:
+        doc = _documents[catalog] = _generic()
+        for forms in catalog.by_chapter().values():
+            for form in forms:
+                _add_form(doc, form)
+    return doc
+
+
+def _add_form(doc: dict, form) -> None:
+    fid = form.id
+    schemas = doc["components"]["schemas"]
+    schemas[f"{fid}.submission"] = submission_schema(form)
+    schemas[f"{fid}.record"] = {"allOf": [{"$ref": "#/components/schemas/Record"}],
+                                "properties": {"data": record_data_schema(form)}}
+    record = {"$ref": f"#/components/schemas/{fid}.record"}
+    generic = doc["paths"]["/api/forms/{form_id}/submissions"]
+    listing = copy.deepcopy(generic["get"])
+    listing.update(summary=f"{form.title}：记录列表（新的在前）", operationId=f"listSubmissions.{fid}",
+                   parameters=[p for p in listing["parameters"] if p["name"] != "form_id"])
+    listing["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["items"]["items"] = record
+    doc["paths"][f"/api/forms/{fid}/submissions"] = {
+        "get": listing,
+        "post": {"summary": f"提交一份「{form.title}」", "operationId": f"createSubmission.{fid}",
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"$ref": f"#/components/schemas/{fid}.submission"}}}},
+                 "responses": {"201": _resp("已保存，返回编号", record), **_errors(400, 413, 415, 422, 503)}}}
+    doc["paths"][f"/api/forms/{fid}/submissions/{{record_id}}"] = {
+        "get": {"summary": f"一条「{form.title}」记录", "operationId": f"getSubmission.{fid}",
+                "parameters": [RECORD_ID, REV], "responses": {"200": _resp("记录", record), **_errors(400, 404)}}}
+
+
+def _generic() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "biaoge 表格 API", "version": "1.0.0",
@@ -45,11 +93,14 @@ def openapi_document() -> dict:
                                         "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
                                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
                                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                                       {"name": "q", "in": "query", "schema": {"type": "string"}}],
+                                       {"name": "q", "in": "query", "schema": {"type": "string"}},
+                                       {"name": "where", "in": "query", "style": "form", "explode": True,
+                                        "description": "字段=值，可重复", "schema": {"type": "array",
+                                                                               "items": {"type": "string"}}}],
                         "responses": {"200": _resp("一页记录", {"type": "object", "properties": {
                             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
                             "total": {"type": "integer"}, "page": {"type": "integer"},
-                            "per_page": {"type": "integer"}, "pages": {"type": "integer"}}}), **_errors(404)}},
+                            "per_page": {"type": "integer"}, "pages": {"type": "integer"}}}), **_errors(400, 404)}},
                 "post": {"summary": "提交一份表单", "operationId": "createSubmission", "parameters": [FORM_ID],
                          "requestBody": {"required": True, "content": {"application/json": {
                              "schema": {"type": "object"}}}},
@@ -57,7 +108,8 @@ def openapi_document() -> dict:
                                        **_errors(400, 404, 413, 415, 422, 503)}}},
             "/api/forms/{form_id}/submissions/{record_id}": {
                 "get": {"summary": "一条记录", "operationId": "getSubmission", "parameters": [FORM_ID, RECORD_ID, REV],
-                        "responses": {"200": _resp("记录", {"$ref": "#/components/schemas/Record"}), **_errors(404)}}},
+                        "responses": {"200": _resp("记录", {"$ref": "#/components/schemas/Record"}),
+                                      **_errors(400, 404)}}},
             "/api/forms/{form_id}/submissions/{record_id}.{fmt}": {
                 "get": {"summary": "记录的 PDF 或 Excel", "operationId": "getSubmissionFile",
                         "parameters": [FORM_ID, RECORD_ID, REV,
@@ -66,7 +118,7 @@ def openapi_document() -> dict:
                         "responses": {"200": {"description": "文件", "content": {
                             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                                "schema": {"type": "string", "format": "binary"}}}}, **_errors(404)}}},
+                                "schema": {"type": "string", "format": "binary"}}}}, **_errors(400, 404, 422)}}},
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {

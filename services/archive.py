@@ -30,6 +30,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from forms.submission import bounds
+
+from .rendering import RenderLimits, is_small, render_record
+
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 BATCH = 25
 MANIFEST_COLUMNS = ["序号", "编号", "表单", "日期", "主要内容", "文件名", "SHA-256", "页数", "状态", "错误"]
@@ -77,10 +81,14 @@ _FORMS: dict = {}
 _DEFINITIONS: dict = {}
 
 
-def _init_worker(definitions: dict) -> None:
+_LIMITS = [RenderLimits()]
+
+
+def _init_worker(definitions: dict, limits: RenderLimits = RenderLimits()) -> None:
     _DEFINITIONS.clear()
     _DEFINITIONS.update(definitions)
     _FORMS.clear()
+    _LIMITS[0] = limits
 
 
 def _form(digest: str):
@@ -105,47 +113,57 @@ def _render_batch(task):
     for seq, rec in items:
         data = rec.get("data") if isinstance(rec, dict) else None
         if not isinstance(data, dict):
-            bad.append((seq, {}, 0, "记录数据已损坏(不是一个对象)"))
-        else:
-            records.append((seq, base.Record(data, number=rec.get("number") or "",
-                                             created=str(rec.get("created", ""))[:10])))
+            bad.append((seq, {}, 0, "记录数据已损坏（不是一个对象）"))
+            continue
+        beyond = bounds(form, data)
+        if beyond:   # stored before today's caps, or written by another tool
+            bad.append((seq, {}, 0, f"记录超出上限，未生成：{beyond[0]['message']}"))
+            continue
+        records.append((seq, base.Record(data, number=rec.get("number") or "",
+                                         created=str(rec.get("created", ""))[:10])))
     out = list(bad)
+    definition = _DEFINITIONS.get(digest)
     pdfs = {}
     if fmt in ("pdf", "both") and records:
-        pdfs = _pdfs(form, records)
+        pdfs = _pdfs(form, definition, records)
     for seq, record in records:
         files, error = {}, None
         if fmt in ("pdf", "both"):
             result = pdfs.get(seq)
             if isinstance(result, Exception):
-                error = f"PDF 生成失败:{result}"
+                error = f"PDF 生成失败：{result}"
             else:
                 files["pdf"] = result
         if fmt in ("xlsx", "both") and error is None:
             try:
                 from renderers.xlsx_determinism import deterministic_xlsx
-                files["xlsx"] = deterministic_xlsx(base.get("xlsx").render(form, record))
+                files["xlsx"] = deterministic_xlsx(render_record("xlsx", form, definition, record, _LIMITS[0]))
             except Exception as exc:  # noqa: BLE001 - reported per record
-                error = f"Excel 生成失败:{exc}"
+                error = f"Excel 生成失败：{exc}"
         pages = _count_pages(files.get("pdf")) if error is None else 0
         out.append((seq, files if error is None else {}, pages, error))
     out.sort(key=lambda r: r[0])
     return out
 
 
-def _pdfs(form, records) -> dict:
+def _pdfs(form, definition, records) -> dict:
+    """PDFs by seq: small records laid out together, large ones each on its own within bounds."""
     from renderers import base
     pdf = base.get("pdf")
+    small = [(s, r) for s, r in records if is_small(r)]
+    out = {}
     try:
-        return dict(zip((s for s, _ in records), pdf.render_many(form, [r for _, r in records])))
-    except Exception:  # noqa: BLE001 - isolate the failing record(s) one by one
+        out.update(zip((s for s, _ in small), pdf.render_many(form, [r for _, r in small])))
+    except Exception:  # noqa: BLE001 - isolate the failing record(s): each on its own below
         out = {}
-        for seq, record in records:
-            try:
-                out[seq] = pdf.render(form, record)
-            except Exception as exc:  # noqa: BLE001
-                out[seq] = exc
-        return out
+    for seq, record in records:
+        if seq in out:
+            continue
+        try:
+            out[seq] = render_record("pdf", form, definition, record, _LIMITS[0])
+        except Exception as exc:  # noqa: BLE001
+            out[seq] = exc
+    return out
 
 
 def _count_pages(content: bytes | None) -> int:
@@ -169,18 +187,18 @@ def _batches(entries, fmt):
         yield (key, fmt, batch)
 
 
-def _results(entries, definitions, fmt, jobs):
+def _results(entries, definitions, fmt, jobs, limits):
     """(seq, files, pages, error) in input order, rendering ahead on `jobs` processes."""
     tasks = _batches(entries, fmt)
     if jobs <= 1:
-        _init_worker(definitions)
+        _init_worker(definitions, limits)
         for task in tasks:
             yield from _render_batch(task)
         return
     import multiprocessing
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(definitions,)) as pool:
+                             initargs=(definitions, limits)) as pool:
         pending = []
         for task in tasks:
             pending.append(pool.submit(_render_batch, task))
@@ -191,7 +209,8 @@ def _results(entries, definitions, fmt, jobs):
 
 
 def write_archive(entries, definitions: dict, out, *, titles: dict | None = None, fmt: str = "pdf",
-                  merge: bool = False, jobs: int | None = None, progress=None, key_fields=None) -> Summary:
+                  merge: bool = False, jobs: int | None = None, progress=None, key_fields=None,
+                  limits: RenderLimits = RenderLimits()) -> Summary:
     """Write the archive of `entries` (a list of Entry) into the binary stream `out`."""
     entries = list(entries)
     started = time.perf_counter()
@@ -200,7 +219,7 @@ def write_archive(entries, definitions: dict, out, *, titles: dict | None = None
     sink = _Sink(out)
     archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1)
     try:
-        for seq, files, pages, error in _results(entries, definitions, fmt, jobs or os.cpu_count() or 1):
+        for seq, files, pages, error in _results(entries, definitions, fmt, jobs or os.cpu_count() or 1, limits):
             archive.add(seq, entries[seq], files, pages, error)
             if progress:
                 progress.update(archive.summary.records)

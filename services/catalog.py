@@ -19,7 +19,7 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 SHARED_FILE = "_shared.yaml"
 
 
-@dataclass
+@dataclass(eq=False)
 class Catalog:
     root: Path
     forms: dict = field(default_factory=dict)          # id -> Form

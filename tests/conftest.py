@@ -1,5 +1,6 @@
 import shutil
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app under waitress on a free port, in this process (so tests can patch it)."""
+    from waitress.server import create_server
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()

@@ -1,21 +1,7 @@
 """End to end in a real browser (Debian's chromium via Playwright) against the
 server under waitress: fill 商品订货单, watch the totals, submit, download the PDF;
 then an invalid form shows the Chinese error beside its field."""
-import threading
-
-import pytest
-
 from .render_helpers import pdf_pages, squash
-
-
-@pytest.fixture
-def live_server(app):
-    from waitress.server import create_server
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
 
 
 def test_order_form_in_a_browser(live_server, page):

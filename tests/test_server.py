@@ -107,7 +107,25 @@ def test_api_record_files(client):
 def test_openapi_matches_the_routes(app, client):
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
-    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    with app.app_context():
+        from server import context
+        ids = set(context.catalog().forms)
+    concrete = {p for p in doc["paths"] if re.match(r"^/api/forms/[a-z0-9_]+/submissions", p)}
+    assert {p.split("/")[3] for p in concrete} == ids   # every form has its own submission paths
+    for p in concrete:   # … with that form's own schemas
+        fid = p.split("/")[3]
+        for op in doc["paths"][p].values():
+            text = str(op)
+            assert f"#/components/schemas/{fid}.record" in text
+            if "requestBody" in op:
+                assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"] == \
+                    f"#/components/schemas/{fid}.submission"
+    schema = doc["components"]["schemas"]["order_form.submission"]
+    assert schema["properties"]["total"]["readOnly"] is True and "total" not in schema.get("required", [])
+    assert schema["properties"]["items"]["items"]["properties"]["amount"]["readOnly"] is True
+    assert schema["properties"]["items"]["maxItems"] == 1000
+    documented = {(re.sub(r"^/api/forms/[a-z0-9_]+/", "/api/forms/{form_id}/", path), method)
+                  for path, ops in doc["paths"].items() for method in ops}
     routes = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.endpoint == "static":
