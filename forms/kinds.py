@@ -104,6 +104,8 @@ class Kind:
     computable = False          # may carry x-compute
     wide = False                # takes a whole grid row
     tall = False                # a grid row of several lines
+    wraps = False               # free text: a long value runs over several lines of its cell
+    align = "left"              # where a value sits in a table cell: left, center or right
     decimals: int | None = None  # a computed value is rounded to this many places (x-round overrides)
     width = 6                   # printed column width, in Chinese characters
     max_length: int | None = None   # default cap on characters when the definition states none
@@ -181,6 +183,11 @@ class Kind:
         """A stored value as the cell value to write (text unless said otherwise)."""
         return self.display(f, value) if not isinstance(value, str) else value
 
+    def excel_formula(self, f, formula: str) -> str:
+        """The formula of a computed cell from its expression's formula (no leading '='): what the
+        engine does to the value after computing it (rounding, 是/否)."""
+        return formula
+
     def validation(self, f) -> dict | None:
         """The Excel data validation of an input cell: {type, operator, formula1, formula2, error,
         hint} (missing keys: none), or None for a prompt only."""
@@ -221,7 +228,7 @@ class Kind:
 
 class TextKind(Kind):
     name, label, json_type = "text", "文字", "string"
-    computable = True
+    computable = wraps = True
     width = 8
     max_length = 500
 
@@ -244,14 +251,14 @@ class TextareaKind(TextKind):
 
 class SignatureKind(TextKind):
     name, label = "signature", "签名"
-    computable = False
+    computable = wraps = False
     width = 5
     max_length = 50
 
 
 class FormattedTextKind(TextKind):
     """Text with a format (phone, email, ID card): its own phrase and Excel hint."""
-    computable = False
+    computable = wraps = False
     max_length = 100
     message = "格式不对"
 
@@ -260,6 +267,8 @@ class FormattedTextKind(TextKind):
 
     def validation(self, f) -> dict | None:
         own = super().validation(f)
+        if own and self.hint:
+            return {**own, "hint": f"{self.hint}；{own['hint']}"}
         return own if own else ({"hint": self.hint} if self.hint else None)
 
 
@@ -297,6 +306,7 @@ class NumberKind(Kind):
     name, label, json_type = "number", "数字", "number"
     numeric = computable = True
     input_type, step, width = "number", "any", 5
+    align = "right"
     inputmode = "decimal"
     default_range: tuple = (None, None)
 
@@ -394,6 +404,10 @@ class NumberKind(Kind):
     def excel_value(self, f, value):
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
+    def excel_formula(self, f, formula: str) -> str:
+        digits = self.round_digits(f)
+        return f"ROUND({formula},{int(digits)})" if digits is not None else formula
+
     def validation(self, f) -> dict | None:
         lo, hi = self.bounds(f)
         integer = self.is_integer(f)
@@ -489,6 +503,7 @@ class ScoreKind(NumberKind):
 class DateKind(Kind):
     name, label, json_type, format = "date", "日期", "string", "date"
     input_type, width, calendar = "date", 6, "day"
+    align = "center"
     blank = "　　　年　　月　　日"
     hint = "填写日期，例如 2026-03-05"
 
@@ -579,6 +594,7 @@ class MonthKind(DateKind):
 class ChoiceKind(Kind):
     name, label = "choice", "单选"
     options = enumerated = True
+    align = "center"
 
     def choices(self, f) -> list:
         return list(f.spec.get("enum") or [])
@@ -611,6 +627,7 @@ class ChoiceKind(Kind):
 class MultiChoiceKind(ChoiceKind):
     name, label, json_type = "multichoice", "多选", "array"
     width, repeated = 10, True
+    align = "left"
 
     def choices(self, f) -> list:
         return list((f.spec.get("items") or {}).get("enum") or [])
@@ -645,7 +662,7 @@ class MultiChoiceKind(ChoiceKind):
 class BooleanKind(Kind):
     name, label, json_type = "boolean", "是否", "boolean"
     options = computable = True
-    width = 3
+    width, align = 3, "center"
 
     def option_pairs(self, f) -> list:
         return [("是", True), ("否", False)]
@@ -668,6 +685,10 @@ class BooleanKind(Kind):
 
     def phrase(self, f) -> str:
         return "只能是「是」或「否」"
+
+    def excel_formula(self, f, formula: str) -> str:
+        (yes, _), (no, _) = self.option_pairs(f)
+        return f'IF({formula},"{yes}","{no}")'
 
     def validation(self, f) -> dict | None:
         return {"type": "list", "list": ["是", "否"], "error": "请从下拉列表中选择：是、否",

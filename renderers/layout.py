@@ -29,6 +29,11 @@ class LineItem:
     field: object = None
     blank: str = "line"        # line | date | number
 
+    @property
+    def is_text(self) -> bool:
+        """Words printed on the line, with no value box."""
+        return self.kind == "text"
+
 
 @dataclass
 class Cell:
@@ -153,7 +158,7 @@ def build_layout(form, data: dict | None = None) -> Layout:
 
         def flush():
             if run:
-                out.append(Grid(_pack(run, columns), columns))
+                out.append(Grid(pack(run, columns), columns))
                 run.clear()
 
         for f in fields.values():
@@ -177,7 +182,9 @@ def build_layout(form, data: dict | None = None) -> Layout:
                   paper=lay.get("paper", "A4"), orientation=lay.get("orientation", "portrait"))
 
 
-def _pack(fields, columns) -> list:
+def pack(fields, columns) -> list:
+    """Fields into grid rows of `columns` label/value pairs (x-span widens one; the last of a row
+    takes what is left)."""
     rows, row, used = [], [], 0
     for f in fields:
         span = f.spec.get("x-span") or (columns if f.kind in WIDE_KINDS else 1)
