@@ -272,5 +272,7 @@ def serve(host, port, schemas, data, store_location, threads):
     run(host, port, schemas, data, threads, store=store_location)
 
 
+from . import export  # noqa: E402,F401  (registers `biaoge export`)
+
 if __name__ == "__main__":
     main()

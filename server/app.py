@@ -46,9 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["biaoge.records"] = Records(open_store(app.config["STORE"] or str(data)), cache.current)
 
     from . import api, errors, pages
+    from .exports import bp as exports_bp
     errors.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports_bp)
     return app
 
 
