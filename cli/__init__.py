@@ -165,7 +165,7 @@ def render(form, fmt, data, number, output, schemas):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 def import_(form, file, schemas):
-    from renderers.xlsx_import import import_workbook
+    from renderers.xlsx.importer import import_workbook
     definition = _form_or_fail(schemas, form)
     try:
         content = Path(file).read_bytes()
@@ -194,7 +194,7 @@ def handbook(output, title, schemas):
         click.echo(f"有 {len(cat.problems)} 个问题,出错的表单不会印进手册。", err=True)
     target = Path(output)
     if target.suffix.lower() == ".xlsx":
-        from renderers.xlsx_handbook import handbook_workbook
+        from renderers.xlsx.handbook import handbook_workbook
         content = handbook_workbook(cat)
     elif target.suffix.lower() == ".pdf":
         from renderers.handbook import handbook_pdf
@@ -271,6 +271,8 @@ def serve(host, port, schemas, data, store_location, threads):
     _catalog(schemas)
     run(host, port, schemas, data, threads, store=store_location)
 
+
+from . import export  # noqa: E402,F401  (registers `biaoge export`)
 
 if __name__ == "__main__":
     main()

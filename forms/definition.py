@@ -18,6 +18,7 @@ from . import expr as ex
 from . import numbering
 from .errors import Problem, suggestion
 from .kinds import KINDS, Kind, infer_kind
+from .paper import PAPER_CHARS, paper_label
 
 META_SCHEMA = json.loads(resources.files("forms").joinpath("metaschema.json").read_text("utf-8"))
 _META = jsonschema.Draft202012Validator(META_SCHEMA)
@@ -25,9 +26,6 @@ _SHARED_META = jsonschema.Draft202012Validator({**META_SCHEMA, "$ref": "#/$defs/
                                                 "required": [], "properties": {}, "additionalProperties": True})
 FIELD_KEY = re.compile(r"^[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*$")
 
-# Printable width of each paper in Chinese characters at the body font size.
-PAPER_CHARS = {("A4", "portrait"): 46, ("A4", "landscape"): 68, ("A5", "portrait"): 32,
-               ("A5", "landscape"): 46, ("A3", "portrait"): 68, ("A3", "landscape"): 98}
 LAYOUT_DEFAULTS = {"paper": "A4", "orientation": "portrait", "columns": 2, "header": [], "intro": [],
                    "closing": [], "signatures": [], "notes": [], "copies": []}
 
@@ -361,8 +359,8 @@ class _Compiler:
                 paper = (form.layout.get("paper"), form.layout.get("orientation"))
                 limit = PAPER_CHARS.get(paper)
                 if limit and total > limit:
-                    self.add("table-too-wide", here, key=f.key, total=total, paper=f"{paper[0]} "
-                             f"{'纵向' if paper[1] == 'portrait' else '横向'}", limit=limit)
+                    self.add("table-too-wide", here, key=f.key, total=total, paper=paper_label(*paper),
+                             limit=limit)
 
     def check_layout(self, form):
         raw = form.definition.get("x-layout") if isinstance(form.definition.get("x-layout"), dict) else {}

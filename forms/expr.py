@@ -191,8 +191,6 @@ def bind(tree, scope):
     """Resolve names with `scope.resolve(dotted) -> Ref` (which raises ExprError).
 
     Returns (bound tree, set of Refs it reads)."""
-    deps = set()
-
     def walk(node, in_aggregate=False):
         kind = node[0]
         if kind in ("num", "str"):
@@ -201,7 +199,6 @@ def bind(tree, scope):
             ref = scope.resolve(node[1])
             if ref.kind == "column" and not in_aggregate:
                 raise ExprError("expr-column-scalar", name=node[1])
-            deps.add(ref)
             return ("ref", ref)
         if kind == "neg":
             return ("neg", walk(node[1]))
@@ -220,7 +217,23 @@ def bind(tree, scope):
             return ("call", name, [walk(a, name in _AGGREGATES) for a in node[2]])
         raise AssertionError(node)
 
-    return walk(tree), deps
+    bound = walk(tree)
+    return bound, set(refs(bound))
+
+
+def refs(tree):
+    """The Refs a bound tree reads, in the order they are written (a name used twice: twice)."""
+    kind = tree[0]
+    if kind == "ref":
+        yield tree[1]
+    elif kind == "neg":
+        yield from refs(tree[1])
+    elif kind in ("bin", "cmp"):
+        yield from refs(tree[2])
+        yield from refs(tree[3])
+    elif kind == "call":
+        for arg in tree[2]:
+            yield from refs(arg)
 
 
 def compile_expr(text, scope):
@@ -394,12 +407,7 @@ def to_excel(tree, cells) -> str:
     if kind == "str":
         return '"' + tree[1].replace('"', '""') + '"'
     if kind == "ref":
-        ref = tree[1]
-        if ref.kind == "field":
-            return cells.field(ref.path)
-        if ref.kind == "row":
-            return cells.row(ref.key)
-        return cells.column(ref.path, ref.key)
+        return locate(tree[1], cells)
     if kind == "neg":
         return f"(-{to_excel(tree[1], cells)})"
     if kind == "bin":
@@ -418,6 +426,16 @@ def to_excel(tree, cells) -> str:
     if name == "daxie":
         return excel_daxie(args[0])
     return f"{_EXCEL_FUNCS[name]}({','.join(args)})"
+
+
+def locate(ref: Ref, cells):
+    """What `cells` answers for a ref: cells.field(path), cells.row(key) (the current row) or
+    cells.column(table_path, key), whichever the ref is."""
+    if ref.kind == "field":
+        return cells.field(ref.path)
+    if ref.kind == "row":
+        return cells.row(ref.key)
+    return cells.column(ref.path, ref.key)
 
 
 def excel_daxie(x: str) -> str:

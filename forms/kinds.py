@@ -112,10 +112,11 @@ class Kind:
     money = False               # an amount of money (¥, thousands, 本页小计)
     shows_unit = True           # x-unit printed beside the value / in the column head
     widget = "input"            # the browser control: input, textarea, select, checkboxes, yesno
-    align = "center"            # in a printed table cell: left, center, right
     computable = False          # may carry x-compute
     wide = False                # takes a whole grid row
     tall = False                # a grid row of several lines
+    wraps = False               # free text: a long value runs over several lines of its cell
+    align = "left"              # where a value sits in a table cell: left, center or right
     decimals: int | None = None  # a computed value is rounded to this many places (x-round overrides)
     width = 6                   # printed column width, in Chinese characters
     max_length: int | None = None   # default cap on characters when the definition states none
@@ -193,6 +194,11 @@ class Kind:
         """A stored value as the cell value to write (text unless said otherwise)."""
         return self.display(f, value) if not isinstance(value, str) else value
 
+    def excel_formula(self, f, formula: str) -> str:
+        """The formula of a computed cell from its expression's formula (no leading '='): what the
+        engine does to the value after computing it (rounding, 是/否)."""
+        return formula
+
     def validation(self, f) -> dict | None:
         """The Excel data validation of an input cell: {type, operator, formula1, formula2, error,
         hint} (missing keys: none), or None for a prompt only."""
@@ -240,7 +246,7 @@ class Kind:
 
 class TextKind(Kind):
     name, label, json_type = "text", "文字", "string"
-    computable = True
+    computable = wraps = True
     width, align = 8, "left"
     max_length = 500
 
@@ -264,14 +270,14 @@ class TextareaKind(TextKind):
 
 class SignatureKind(TextKind):
     name, label = "signature", "签名"
-    computable = False
+    computable = wraps = False
     width, align = 5, "center"
     max_length = 50
 
 
 class FormattedTextKind(TextKind):
     """Text with a format (phone, email, ID card): its own phrase and Excel hint."""
-    computable = False
+    computable = wraps = False
     max_length, align = 100, "center"
     message = "格式不对"
 
@@ -280,6 +286,8 @@ class FormattedTextKind(TextKind):
 
     def validation(self, f) -> dict | None:
         own = super().validation(f)
+        if own and self.hint:
+            return {**own, "hint": f"{self.hint}；{own['hint']}"}
         return own if own else ({"hint": self.hint} if self.hint else None)
 
 
@@ -414,6 +422,10 @@ class NumberKind(Kind):
     def excel_value(self, f, value):
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
+    def excel_formula(self, f, formula: str) -> str:
+        digits = self.round_digits(f)
+        return f"ROUND({formula},{int(digits)})" if digits is not None else formula
+
     def validation(self, f) -> dict | None:
         lo, hi = self.bounds(f)
         integer = self.is_integer(f)
@@ -511,6 +523,7 @@ class ScoreKind(NumberKind):
 class DateKind(Kind):
     name, label, json_type, format = "date", "日期", "string", "date"
     input_type, width, calendar = "date", 6, "day"
+    align = "center"
     blank = "　　　年　　月　　日"
     hint = "填写日期，例如 2026-03-05"
 
@@ -604,6 +617,7 @@ class MonthKind(DateKind):
 class ChoiceKind(Kind):
     name, label = "choice", "单选"
     options = enumerated = True
+    align = "center"
     widget = "select"       # x-widget: radio in the definition picks radio buttons
 
     def widget_of(self, f) -> str:
@@ -640,6 +654,7 @@ class ChoiceKind(Kind):
 class MultiChoiceKind(ChoiceKind):
     name, label, json_type = "multichoice", "多选", "array"
     width, repeated = 10, True
+    align = "left"
     widget = "checkboxes"
 
     def widget_of(self, f) -> str:
@@ -678,7 +693,7 @@ class MultiChoiceKind(ChoiceKind):
 class BooleanKind(Kind):
     name, label, json_type = "boolean", "是否", "boolean"
     options = computable = True
-    width = 3
+    width, align = 3, "center"
     widget = "yesno"
 
     def option_pairs(self, f) -> list:
@@ -702,6 +717,10 @@ class BooleanKind(Kind):
 
     def phrase(self, f) -> str:
         return "只能是「是」或「否」"
+
+    def excel_formula(self, f, formula: str) -> str:
+        (yes, _), (no, _) = self.option_pairs(f)
+        return f'IF({formula},"{yes}","{no}")'
 
     def validation(self, f) -> dict | None:
         return {"type": "list", "list": ["是", "否"], "error": "请从下拉列表中选择：是、否",

@@ -25,6 +25,11 @@ class LineItem:
     field: object = None
     blank: str = "line"        # line | date | number
 
+    @property
+    def is_text(self) -> bool:
+        """Words printed on the line, with no value box."""
+        return self.kind == "text"
+
 
 @dataclass
 class Cell:
@@ -174,6 +179,8 @@ def build_layout(form, data: dict | None = None) -> Layout:
 
 
 def pack(fields, columns) -> list:
+    """Fields into grid rows of `columns` label/value pairs (x-span widens one; the last of a row
+    takes what is left)."""
     rows, row, used = [], [], 0
     for f in fields:
         span = f.spec.get("x-span") or (columns if f.kind_def.wide else 1)

@@ -9,19 +9,19 @@ CSS fixes, with a safety margin.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from forms.kinds import KINDS
+from forms.paper import PAPER_MM
 
 from .base import Record, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
+from .textwidth import lines_needed
 
-# Paper sizes in mm and the print CSS's fixed heights in mm (see print.css).
-PAPER_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420)}
+# The print CSS's fixed heights in mm (see print.css).
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 12, 16, 14
 H_TITLE, H_HEADER, H_LINE, H_GRID_ROW, H_TEXTAREA_ROW, H_SECTION = 17, 9, 8, 9, 18, 9
 H_TABLE_HEAD, H_ROW, H_SIGNATURES, H_NOTE = 16, 8, 16, 6
@@ -47,11 +47,9 @@ class Page:
 
 
 def text_lines(text: str, width_chars: float) -> int:
-    """Printed lines of `text` in a cell `width_chars` Chinese characters wide."""
-    if not text:
-        return 1
-    units = sum(1 if ord(ch) > 0x2E80 else 0.55 for ch in text)
-    return max(1, math.ceil(units / max(width_chars * 0.95, 1)))
+    """Printed lines of `text` in a cell `width_chars` Chinese characters wide (HTML runs its
+    newlines into the line)."""
+    return lines_needed(str(text).replace("\n", " "), width_chars * 0.95)
 
 
 def paginate(lay, data: dict | None) -> list:

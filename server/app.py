@@ -51,11 +51,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["biaoge.records"] = Records(open_store(app.config["STORE"] or str(data)), cache.current)
 
     from . import api, assets, errors, pages, security
+    from .exports import bp as exports_bp
     security.register(app)
     assets.register(app)
     errors.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports_bp)
     return app
 
 

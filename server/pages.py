@@ -111,7 +111,7 @@ def submit(form_id):
 
 @bp.post("/forms/<form_id>/upload")
 def upload(form_id):
-    from renderers.xlsx_import import import_workbook
+    from renderers.xlsx.importer import import_workbook
     form = form_or_404(form_id)
     check_csrf()
     file = request.files.get("file")

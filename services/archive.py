@@ -136,7 +136,7 @@ def _render_batch(task):
                 files["pdf"] = result
         if fmt in ("xlsx", "both") and error is None:
             try:
-                from renderers.xlsx_determinism import deterministic_xlsx
+                from renderers.xlsx.determinism import deterministic_xlsx
                 files["xlsx"] = deterministic_xlsx(render_record("xlsx", form, definition, record, _LIMITS[0]))
             except Exception as exc:  # noqa: BLE001 - reported per record
                 error = f"Excel 生成失败：{exc}"

@@ -14,9 +14,12 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 from forms.sample import sample_submission
 from forms.submission import check
 from renderers.base import Record
-from renderers.xlsx import META_SHEET, XlsxRenderer, read_meta, sheet_title, write_value
-from renderers.xlsx_import import import_workbook
-from renderers.xlsx_list import export_list
+from renderers.xlsx import XlsxRenderer
+from renderers.xlsx.cells import write_value
+from renderers.xlsx.importer import import_workbook
+from renderers.xlsx.list_export import export_list
+from renderers.xlsx.meta import META_SHEET, read_map
+from renderers.xlsx.sheet import sheet_title
 
 XLSX = XlsxRenderer()
 INJECTIONS = ["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\t=1+2", "=HYPERLINK(\"http://x\",\"y\")"]
@@ -44,15 +47,15 @@ def value_at(data, name):
 def fill(form, template: bytes, data: dict) -> bytes:
     """What a user does offline: type the submission into the blank template's input cells."""
     wb = load(template)
-    meta = read_meta(wb)
-    ws = wb[meta["sheet"]]
-    for name, coord in meta["fields"].items():
+    meta = read_map(wb)
+    ws = wb[meta.sheet]
+    for name, coord in meta.fields.items():
         write_value(ws[coord], form.field_at(tuple(name.split("."))), value_at(data, name))
-    for name, t in meta["tables"].items():
+    for name, t in meta.tables.items():
         tf = form.field_at(tuple(name.split(".")))
         for i, row in enumerate(value_at(data, name) or []):
-            for key, col in t["columns"].items():
-                write_value(ws[f"{col}{t['first_row'] + i}"], tf.children[key], row.get(key))
+            for key, col in t.columns.items():
+                write_value(ws[f"{col}{t.first_row + i}"], tf.children[key], row.get(key))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -84,8 +87,8 @@ def test_every_form_renders_blank_and_filled(catalog):
             assert wb.sheetnames[0] == sheet_title(form)
             assert wb[META_SHEET].sheet_state == "veryHidden"
             ws = wb.worksheets[0]
-            meta = read_meta(wb)
-            assert meta["form"] == form.id and meta["version"] == form.version and meta["sheet"] == ws.title
+            meta = read_map(wb)
+            assert meta.form == form.id and meta.version == form.version and meta.sheet == ws.title
             cells, tips = texts(ws), prompts(ws)
             for f in form.walk():
                 if f.title in cells:
@@ -95,55 +98,55 @@ def test_every_form_renders_blank_and_filled(catalog):
                 assert where, f"{form.id}: title {f.title!r} appears nowhere"
             # every input cell is unlocked, every formula cell locked, the sheet protected
             assert ws.protection.sheet
-            for name, coord in meta["fields"].items():
+            for name, coord in meta.fields.items():
                 assert ws[coord].protection.locked is False, (form.id, name)
                 assert ws[coord].data_type != "f"
-            for name, coord in meta["computed"].items():
+            for name, coord in meta.computed.items():
                 assert ws[coord].data_type == "f" and ws[coord].protection.locked, (form.id, name)
-            for name, t in meta["tables"].items():
-                for key, col in t["columns"].items():
-                    assert ws[f"{col}{t['first_row']}"].protection.locked is False
-                for key, col in t["computed"].items():
-                    assert ws[f"{col}{t['first_row'] + t['rows'] - 1}"].data_type == "f"
+            for name, t in meta.tables.items():
+                for key, col in t.columns.items():
+                    assert ws[f"{col}{t.first_row}"].protection.locked is False
+                for key, col in t.computed.items():
+                    assert ws[f"{col}{t.first_row + t.rows - 1}"].data_type == "f"
                 tf = form.field_at(tuple(name.split(".")))
                 cap = tf.spec.get("maxItems", 10 ** 6)
                 if record is None:
-                    assert t["rows"] >= min(max(20, tf.spec.get("x-rows", 5)), cap)
+                    assert t.rows >= min(max(20, tf.spec.get("x-rows", 5)), cap)
                 else:
-                    assert t["rows"] == min(max(len(value_at(record.data, name)), tf.spec.get("x-rows", 5)), cap)
+                    assert t.rows == min(max(len(value_at(record.data, name)), tf.spec.get("x-rows", 5)), cap)
             # print set-up
             assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
             assert ws.page_setup.orientation == form.layout["orientation"]
             assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
             assert ws.sheet_properties.pageSetUpPr.fitToPage
             assert ws.print_area
-            if meta["tables"]:
+            if meta.tables:
                 assert ws.print_title_rows
-            if record is not None and meta.get("number_cell"):
-                assert ws[meta["number_cell"]].value == "NO-0001"
+            if record is not None and meta.number_cell:
+                assert ws[meta.number_cell].value == "NO-0001"
 
 
 def test_order_form_layout(order_form):
     wb = load(XLSX.render(order_form))
     ws = wb.worksheets[0]
-    meta = read_meta(wb)
+    meta = read_map(wb)
     assert ws["A1"].value == "商品订货单" and ws["A1"].font.b and ws["A1"].font.sz == 16
-    items = meta["tables"]["items"]
-    first, last = items["first_row"], items["first_row"] + items["rows"] - 1
-    amount = items["computed"]["amount"]
-    q, p = items["columns"]["quantity"], items["columns"]["unit_price"]
+    items = meta.tables["items"]
+    first, last = items.first_row, items.first_row + items.rows - 1
+    amount = items.computed["amount"]
+    q, p = items.columns["quantity"], items.columns["unit_price"]
     formula = ws[f"{amount}{first}"].value
     assert formula.startswith("=") and f"{q}{first}" in formula and f"{p}{first}" in formula and "ROUND(" in formula
-    total = ws[meta["computed"]["total"]].value
+    total = ws[meta.computed["total"]].value
     assert f"SUM({amount}{first}:{amount}{last})" in total
-    assert "[DBNum2]" in ws[meta["computed"]["total_in_words"]].value
+    assert "[DBNum2]" in ws[meta.computed["total_in_words"]].value
     assert ws[f"{p}{first}"].number_format == '"¥"#,##0.00'
     assert ws[f"{q}{first}"].number_format == "0"
-    assert ws[meta["fields"]["order_date"]].number_format == "yyyy-mm-dd"
+    assert ws[meta.fields["order_date"]].number_format == "yyyy-mm-dd"
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert '"现金,转账,支票"' in lists
     # Chinese text fits: each column is wide enough for its header
-    for key, col in {**items["columns"], **items["computed"]}.items():
+    for key, col in {**items.columns, **items.computed}.items():
         title = order_form.fields["items"].children[key].title
         assert ws.column_dimensions[col].width >= 2 * len(title)
     for side in ("left", "right", "top", "bottom"):
@@ -154,16 +157,16 @@ def test_filled_values_are_typed(order_form):
     data = engine(order_form, 2)
     wb = load(XLSX.render(order_form, Record(data, number="DH-202603-0007")))
     ws = wb.worksheets[0]
-    meta = read_meta(wb)
-    date_cell = ws[meta["fields"]["order_date"]]
+    meta = read_map(wb)
+    date_cell = ws[meta.fields["order_date"]]
     assert date_cell.is_date and date_cell.value.date().isoformat() == data["order_date"]
-    items = meta["tables"]["items"]
-    assert ws[f"{items['columns']['quantity']}{items['first_row']}"].value == data["items"][0]["quantity"]
-    assert items["rows"] == max(len(data["items"]), 8)
+    items = meta.tables["items"]
+    assert ws[f"{items.columns['quantity']}{items.first_row}"].value == data["items"][0]["quantity"]
+    assert items.rows == max(len(data["items"]), 8)
     # the engine's results are cached for viewers that do not calculate
     cached = load_workbook(io.BytesIO(XLSX.render(order_form, Record(data))), data_only=True).worksheets[0]
-    assert cached[meta["computed"]["total"]].value == pytest.approx(data["total"])
-    assert cached[meta["computed"]["total_in_words"]].value == data["total_in_words"]
+    assert cached[meta.computed["total"]].value == pytest.approx(data["total"])
+    assert cached[meta.computed["total_in_words"]].value == data["total_in_words"]
 
 
 # ---------------------------------------------------------------- formulas, recalculated by LibreOffice
@@ -180,20 +183,20 @@ def test_libreoffice_recalculates_template_and_keeps_text(order_form, tmp_path):
     subprocess.run(["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
                     "--outdir", str(tmp_path), str(tmp_path / "calc.xlsx"), str(tmp_path / "inject.xlsx")],
                    check=True, capture_output=True, timeout=180)
-    meta = read_meta(load((tmp_path / "calc.xlsx").read_bytes()))
+    meta = read_map(load((tmp_path / "calc.xlsx").read_bytes()))
     table = list(csv.reader((tmp_path / "calc.csv").open(encoding="utf-8")))
 
     def at(coord):
         col = "".join(ch for ch in coord if ch.isalpha())
         return table[int(coord[len(col):]) - 1][column_index_from_string(col) - 1]
 
-    items = meta["tables"]["items"]
-    amount = items["computed"]["amount"]
+    items = meta.tables["items"]
+    amount = items.computed["amount"]
     for i, row in enumerate(data["items"]):
-        assert at(f"{amount}{items['first_row'] + i}") == f"¥{row['amount']:,.2f}"
-    assert at(f"{amount}{items['first_row'] + len(data['items'])}") == ""     # empty rows stay empty
-    assert at(meta["computed"]["total"]) == f"¥{data['total']:,.2f}"
-    assert at(meta["computed"]["total_in_words"]) == data["total_in_words"]
+        assert at(f"{amount}{items.first_row + i}") == f"¥{row['amount']:,.2f}"
+    assert at(f"{amount}{items.first_row + len(data['items'])}") == ""     # empty rows stay empty
+    assert at(meta.computed["total"]) == f"¥{data['total']:,.2f}"
+    assert at(meta.computed["total_in_words"]) == data["total_in_words"]
 
     injected = list(csv.reader((tmp_path / "inject.csv").open(encoding="utf-8")))
     flat = {v for row in injected for v in row}
@@ -222,13 +225,13 @@ def test_round_trip_every_form(catalog):
 def test_import_skips_empty_rows_and_converts_types(order_form):
     intended = engine(order_form, 4)
     wb = load(XLSX.render(order_form))
-    meta = read_meta(wb)
+    meta = read_map(wb)
     ws = wb.worksheets[0]
-    items = meta["tables"]["items"]
-    cols = items["columns"]
-    ws[meta["fields"]["customer_name"]] = intended["customer_name"]
-    ws[meta["fields"]["order_date"]] = "2026/3/5"                       # typed as text
-    r = items["first_row"] + 2                                          # rows 1 and 2 left empty
+    items = meta.tables["items"]
+    cols = items.columns
+    ws[meta.fields["customer_name"]] = intended["customer_name"]
+    ws[meta.fields["order_date"]] = "2026/3/5"                       # typed as text
+    r = items.first_row + 2                                          # rows 1 and 2 left empty
     ws[f"{cols['product_name']}{r}"] = "洗衣粉"
     ws[f"{cols['quantity']}{r}"] = 3.0
     ws[f"{cols['unit_price']}{r}"] = "¥1,200.50"
@@ -245,9 +248,9 @@ def test_import_skips_empty_rows_and_converts_types(order_form):
 def test_wrong_value_names_its_cell(order_form, bad):
     intended = engine(order_form, 3)
     wb = load(fill(order_form, XLSX.render(order_form), intended))
-    meta = read_meta(wb)
-    items = meta["tables"]["items"]
-    cell = f"{items['columns']['quantity']}{items['first_row'] + 2}"
+    meta = read_map(wb)
+    items = meta.tables["items"]
+    cell = f"{items.columns['quantity']}{items.first_row + 2}"
     wb.worksheets[0][cell] = bad
     buf = io.BytesIO()
     wb.save(buf)
@@ -259,21 +262,21 @@ def test_wrong_value_names_its_cell(order_form, bad):
 
 def test_errors_name_the_sheet_line_and_missing_cells(order_form):
     wb = load(XLSX.render(order_form))
-    meta = read_meta(wb)
+    meta = read_map(wb)
     ws = wb.worksheets[0]
-    items = meta["tables"]["items"]
-    r = items["first_row"] + 4                                          # the 5th line on paper
-    ws[f"{items['columns']['product_name']}{r}"] = "洗衣粉"
-    ws[f"{items['columns']['quantity']}{r}"] = "=1+1"                   # a formula in an input cell
+    items = meta.tables["items"]
+    r = items.first_row + 4                                          # the 5th line on paper
+    ws[f"{items.columns['product_name']}{r}"] = "洗衣粉"
+    ws[f"{items.columns['quantity']}{r}"] = "=1+1"                   # a formula in an input cell
     buf = io.BytesIO()
     wb.save(buf)
     result = import_workbook(order_form, buf.getvalue())
     messages = {e["cell"]: e["message"] for e in result.errors}
-    name = meta["fields"]["customer_name"]
+    name = meta.fields["customer_name"]
     assert messages[f"商品订货单!{name}"] == f"「客户名称」为必填项(商品订货单!{name})"
-    price = f"{items['columns']['unit_price']}{r}"
+    price = f"{items.columns['unit_price']}{r}"
     assert messages[f"商品订货单!{price}"] == f"订货明细第 5 行「单价」为必填项(商品订货单!{price})"
-    qty = f"{items['columns']['quantity']}{r}"
+    qty = f"{items.columns['quantity']}{r}"
     assert "不能填写公式" in messages[f"商品订货单!{qty}"]
 
 
@@ -367,18 +370,18 @@ def test_text_is_never_a_formula(order_form):
     content = XLSX.render(order_form, Record(data, number="=2+2"))
     wb = load(content)
     ws = wb.worksheets[0]
-    meta = read_meta(wb)
+    meta = read_map(wb)
     for key, text in (("customer_name", INJECTIONS[0]), ("contact", "-2"), ("remark", INJECTIONS[1]),
                       ("address", INJECTIONS[5])):
-        cell = ws[meta["fields"][key]]
+        cell = ws[meta.fields[key]]
         assert cell.value == text and cell.data_type == "s", key
-    items = meta["tables"]["items"]
+    items = meta.tables["items"]
     for i, text in enumerate(INJECTIONS[:3]):
-        cell = ws[f"{items['columns']['product_name']}{items['first_row'] + i}"]
+        cell = ws[f"{items.columns['product_name']}{items.first_row + i}"]
         assert cell.value == text and cell.data_type == "s"
-    cell = ws[f"{items['columns']['remark']}{items['first_row']}"]
+    cell = ws[f"{items.columns['remark']}{items.first_row}"]
     assert cell.value == "@SUM(A1)" and cell.data_type == "s"
-    assert ws[meta["number_cell"]].value == "=2+2" and ws[meta["number_cell"]].data_type == "s"
+    assert ws[meta.number_cell].value == "=2+2" and ws[meta.number_cell].data_type == "s"
     # the raw XML holds them as inline strings, not <f> elements
     sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>1+1</f>" not in sheet and "<f>2+2</f>" not in sheet and "SUM(A1)</f>" not in sheet
@@ -478,11 +481,11 @@ def test_every_kind_round_trips(make_schemas):
     assert import_workbook(form, fill(form, XLSX.render(form), expected.data)).data == expected.data
     # typed by hand, the way people write them
     wb = load(XLSX.render(form))
-    meta = read_meta(wb)
+    meta = read_map(wb)
     ws = wb.worksheets[0]
     for key, typed in {"ok": "是", "tags": "乙,甲", "month": "2026年3月", "year": 2026.0, "rate": "12.5%",
                        "level": 3, "long": "c"}.items():
-        ws[meta["fields"][key]] = typed
+        ws[meta.fields[key]] = typed
     buf = io.BytesIO()
     wb.save(buf)
     result = import_workbook(form, buf.getvalue())
@@ -490,3 +493,43 @@ def test_every_kind_round_trips(make_schemas):
     assert {k: result.data[k] for k in ("ok", "tags", "month", "year", "rate", "level", "long", "half", "yes")} == \
         {"ok": True, "tags": ["乙", "甲"], "month": "2026-03", "year": 2026, "rate": 12.5, "level": 3, "long": "c",
          "half": 6.3, "yes": True}
+
+
+# ---------------------------------------------------------------- what the kinds tell the Excel code
+def test_kinds_say_how_excel_shows_them(make_schemas):
+    from forms import expr as ex
+    from services.catalog import load_catalog
+    from renderers.print_html import text_lines
+    from renderers.textwidth import lines_needed, text_width
+    from renderers.xlsx.geometry import cell_lines
+    root = make_schemas({"k.yaml": """
+        x-form: {id: k, title: 类型, version: 1}
+        properties:
+          n: {title: 数量, x-kind: integer}
+          p: {title: 单价, x-kind: money}
+          r: {title: 比例, x-kind: number}
+          t: {title: 金额, x-kind: money, x-compute: n * p + n}
+          ok: {title: 同意, x-kind: boolean, x-compute: n > 1}
+          who: {title: 姓名, x-kind: text}
+          tel: {title: 电话, x-kind: phone, maxLength: 20}
+          day: {title: 日期, x-kind: date}
+          pick: {title: 选项, enum: [甲, 乙]}
+          tags: {title: 标签, x-kind: multichoice, items: {enum: [甲, 乙]}}
+    """})
+    form = load_catalog(root).require("k")
+    f = form.fields
+    assert f["t"].kind_def.excel_formula(f["t"], "A1") == "ROUND(A1,2)"
+    assert f["r"].kind_def.excel_formula(f["r"], "A1") == "A1"
+    assert f["ok"].kind_def.excel_formula(f["ok"], "A1>1") == 'IF(A1>1,"是","否")'
+    assert f["who"].kind_def.excel_formula(f["who"], "A1") == "A1"
+    assert [f[k].kind_def.align for k in ("n", "p", "day", "pick", "ok", "tags", "who")] == \
+        ["right", "right", "center", "center", "center", "left", "left"]
+    assert f["who"].kind_def.wraps and not f["tel"].kind_def.wraps
+    assert f["tel"].kind_def.validation(f["tel"])["hint"] == "手机 11 位，座机如 010-12345678；不超过 20 个字"
+    # the formula's refs in the order written, the same set the definition's deps hold
+    assert [r.path for r in ex.refs(f["t"].compute)] == [("n",), ("p",), ("n",)]
+    assert set(ex.refs(f["t"].compute)) == f["t"].deps
+    # one width model: print and Excel differ only in how much of a box they fill
+    assert text_width("ab中文") == 0.55 * 2 + 2 and lines_needed("中" * 10 + "\n中", 5) == 3
+    assert text_lines("中" * 10, 5) == lines_needed("中" * 10, 4.75) and text_lines("中\n中", 5) == 1
+    assert cell_lines("中" * 10, 5) == lines_needed("中" * 10, 5 * 1.05 - 0.3) == 3

@@ -9,9 +9,11 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from services.catalog import load_catalog
-from renderers.xlsx import META_SHEET, _Builder, read_meta
-from renderers.xlsx_handbook import INDEX_SHEET, LISTS_SHEET, handbook_workbook, unique_sheet_names
-from renderers.xlsx_import import import_workbook
+from renderers.xlsx.handbook import INDEX_SHEET, LISTS_SHEET, RESERVED, handbook_workbook
+from renderers.xlsx.importer import import_workbook
+from renderers.xlsx.meta import META_SHEET, read_map
+from renderers.xlsx.names import SheetNames
+from renderers.xlsx.sheet import FormSheet
 
 BAD_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -119,7 +121,7 @@ def test_handbook_of_the_catalog(catalog):
     assert [ws["A1"].value for ws in visible[1:]] == [f.title for f in forms]
     hidden = [ws for ws in wb.worksheets if ws.sheet_state != "visible"]
     assert all(ws.title == LISTS_SHEET and ws.sheet_state == "veryHidden" for ws in hidden)
-    assert META_SHEET not in wb.sheetnames and read_meta(wb) is None
+    assert META_SHEET not in wb.sheetnames and read_map(wb) is None
 
     names = [ws.title for ws in wb.worksheets]
     assert len({n.casefold() for n in names}) == len(names)
@@ -148,7 +150,7 @@ def test_handbook_of_the_catalog(catalog):
 
     # every form sheet is exactly its blank template (built in memory: loading 80 workbooks is slow)
     for form, ws in zip(forms, visible[1:]):
-        b = _Builder(form, None)
+        b = FormSheet(form, None)
         b.build()
         assert_same_sheet(form, wb, ws, b.wb)
     _LOOKS.clear()
@@ -196,6 +198,11 @@ def test_sheet_names_long_titles_and_shared_lists(make_schemas):
     for ws in wb.worksheets[1:5]:
         choices = {tuple(resolve(wb, dv.formula1)) for dv in ws.data_validations.dataValidation if dv.type == "list"}
         assert ("甲,乙", "丙") in choices
+
+
+def unique_sheet_names(titles, reserved=RESERVED) -> list:
+    names = SheetNames(reserved)
+    return [names.name(t) for t in titles]
 
 
 def test_unique_sheet_names():

@@ -1,4 +1,5 @@
-"""List export (renderers.xlsx_list) and byte-reproducible workbooks (renderers.xlsx_determinism).
+"""List export (renderers.xlsx.list_export, written by renderers.xlsx.stream) and byte-reproducible
+workbooks (renderers.xlsx.determinism).
 
 A handful of records each; the 100,000-record figures come from bench/export.py.
 """
@@ -16,19 +17,17 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from renderers import xlsx_list
 from renderers.base import Record
-from renderers.xlsx import XlsxRenderer
-from renderers.xlsx_determinism import deterministic_xlsx
-from renderers.xlsx_import import import_workbook
-from renderers.xlsx_list import _sheet_name, export_list
+from renderers.xlsx import XlsxRenderer, stream
+from renderers.xlsx.determinism import deterministic_xlsx
+from renderers.xlsx.importer import import_workbook
+from renderers.xlsx.list_export import FONT, RESERVED_SHEETS, export_list, fill_book, write_list
+from renderers.xlsx.names import SheetNames
 
 from .test_xlsx import engine
 
 INJECTIONS = ["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\t=1+2", "\r=1+3", "=HYPERLINK(\"http://x\",\"y\")"]
 MONEY = '"¥"#,##0.00'
-
-
 
 
 def orders(form, n=3):
@@ -40,8 +39,8 @@ def load(content):
 
 
 def grid(ws):
-    """Every cell as (value, data type, number format, quote prefix, bold)."""
-    return [[(c.value, c.data_type, c.number_format, bool(c.quotePrefix), bool(c.font.b)) for c in row]
+    """Every cell as (value shown, data type, number format, quote prefix, bold)."""
+    return [[(shown(c.value), c.data_type, c.number_format, bool(c.quotePrefix), bool(c.font.b)) for c in row]
             for row in ws.iter_rows()]
 
 
@@ -160,27 +159,112 @@ def test_special_characters(order_form):
     assert row["付款账号"] == "_x0041_ 不是 A" and row["联系电话"] == "坏\ufffd字"
 
 
-def test_fast_path_writes_what_the_public_api_writes(order_form, catalog):
-    assert xlsx_list._fast_path_available(_probe_sheet()), "xlsxwriter internals changed: the export is 5x slower"
+class XlsxwriterBook:
+    """The StreamBook interface over xlsxwriter's public API in its constant_memory mode (inline strings,
+    as the stream writes them): the reference the stream is held to."""
+
+    def __init__(self, buf, tmpdir):
+        import xlsxwriter
+        self.wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "tmpdir": str(tmpdir), "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False,
+                                            "default_format_properties": {"font_name": FONT, "font_size": 11}})
+        self.sheets = []
+
+    def style(self, *, number_format=None, bold=False, center=False, wrap=False, quote_prefix=False):
+        props = {"num_format": number_format} if number_format else {}
+        props.update({"bold": True} if bold else {}, **({"align": "center", "valign": "vcenter"} if center else {}))
+        props.update({"text_wrap": True} if wrap else {}, **({"quote_prefix": True} if quote_prefix else {}))
+        return self.wb.add_format(props)
+
+    def add_sheet(self, name):
+        sheet = ApiSheet(self.wb.add_worksheet(name))
+        self.sheets.append(sheet)
+        return sheet
+
+    def close(self):
+        for sheet in self.sheets:
+            sheet.finish()
+        self.wb.close()
+
+
+class ApiSheet:
+    def __init__(self, ws):
+        self.ws, self.rows, self.columns, self.widths, self.filter = ws, 0, 0, [], False
+
+    def freeze(self, rows, columns):
+        self.ws.freeze_panes(rows, columns)
+
+    def row(self, cells):
+        for i, cell in enumerate(cells):
+            if cell is None:
+                continue
+            is_number, value, style = cell
+            if is_number:
+                self.ws.write_number(self.rows, i, int(value) if value.lstrip("-").isdigit() else float(value), style)
+            else:
+                self.ws.write_string(self.rows, i, value, style)
+        self.rows, self.columns = self.rows + 1, max(self.columns, len(cells))
+
+    def finish(self):
+        for i, w in enumerate(self.widths):
+            self.ws.set_column(i, i, w)
+        if self.filter and self.rows > 1:
+            self.ws.autofilter(0, 0, self.rows - 1, self.columns - 1)
+
+
+def widths(ws):
+    """Column index -> width (xlsxwriter writes equal neighbours as one range)."""
+    return {i: d.width for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)}
+
+
+def test_stream_writes_what_the_xlsxwriter_api_writes(order_form, tmp_path):
     data = engine(order_form, 4, customer_name="=1+1", remark=" a&b ", contact="_x0041_")
     data["items"][0]["remark"] = "-3"
     records = orders(order_form) + [Record(data, "=N", "2026-03-09T08:00:00"), Record({}, "", "")]
-    fast, slow = load(export_list(order_form, records)), load(export_list(order_form, records, fast=False))
-    assert fast.sheetnames == slow.sheetnames
-    for a, b in zip(fast.worksheets, slow.worksheets):
+    buf = io.BytesIO()
+    book = XlsxwriterBook(buf, tmp_path)
+    fill_book(book, order_form, iter(records))
+    book.close()
+    streamed, api = load(export_list(order_form, records)), load(buf.getvalue())
+    assert streamed.sheetnames == api.sheetnames
+    for a, b in zip(streamed.worksheets, api.worksheets):
         assert grid(a) == grid(b)
         assert (a.freeze_panes, a.auto_filter.ref) == (b.freeze_panes, b.auto_filter.ref)
-        assert {k: d.width for k, d in a.column_dimensions.items()} == \
-               {k: d.width for k, d in b.column_dimensions.items()}
+        assert widths(a) == widths(b) and len(widths(a)) == a.max_column
 
 
-def _probe_sheet():
-    import xlsxwriter
-    with tempfile.TemporaryDirectory() as tmp:
-        wb = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True, "tmpdir": tmp})
-        ws = wb.add_worksheet()
-        wb.close()
-    return ws
+def test_rows_cross_the_write_chunk(order_form, monkeypatch):
+    """Rows gathered in memory and written to the sheet's file in chunks come out whole and in order."""
+    datas = [engine(order_form, i) for i in range(3)]
+    n = stream.ROW_CHUNK + 7                             # 记录 crosses one chunk, 明细 several
+    records = [Record(datas[i % 3], number=f"N-{i:05d}", created="2026-03-01") for i in range(n)]
+    wb = load_workbook(io.BytesIO(export_list(order_form, iter(records))), read_only=True)
+    numbers = [row[0] for row in wb["记录"].iter_rows(min_row=2, values_only=True)]
+    assert numbers == [r.number for r in records]
+    lines = [row[:3] for row in wb["明细"].iter_rows(min_row=2, values_only=True)]
+    assert lines == [(r.number, i, item["product_name"]) for r in records
+                     for i, item in enumerate(r.data["items"], 1)]
+    monkeypatch.setattr(stream, "ROW_CHUNK", 3)          # a chunk boundary inside every few rows
+    assert export_list(order_form, iter(records[:10])) == export_list(order_form, iter(records[:10])) != b""
+    small = load(export_list(order_form, iter(records[:10])))
+    assert [c.value for c in small["记录"]["A"][1:]] == [r.number for r in records[:10]]
+
+
+def test_a_sheet_refuses_to_pass_excels_last_row(order_form, monkeypatch, tmp_path):
+    message = str(stream.TooManyRows("明细"))
+    assert "「明细」" in message and "1,048,576 行" in message and "分几次导出" in message
+    monkeypatch.setattr(stream, "MAX_ROWS", 4)            # a header and three rows
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    bare = [Record({"customer_name": f"客户{i}"}, number=f"N-{i}") for i in range(4)]
+    assert load(export_list(order_form, bare[:3]))["记录"].max_row == 4
+    with pytest.raises(stream.TooManyRows, match="「记录」超过了 Excel"):
+        export_list(order_form, bare)
+    items = [Record(engine(order_form, i), number=f"N-{i}") for i in range(2)]    # two records, more lines
+    assert sum(len(r.data["items"]) for r in items) > 3
+    out = io.BytesIO()
+    with pytest.raises(stream.TooManyRows, match="「明细」"):
+        write_list(order_form, iter(items), out)
+    assert list(tmp_path.iterdir()) == []                 # the sheets' files went with the error
 
 
 def test_several_tables_sections_and_sheet_names(make_schemas):
@@ -208,13 +292,13 @@ def test_several_tables_sections_and_sheet_names(make_schemas):
 
 
 def test_sheet_names():
-    used = set()
-    assert [_sheet_name(t, used) for t in ("记录", "记录", "明细", "History", "_biaoge", "'[a]'", "", "RECORD",
+    names = SheetNames(RESERVED_SHEETS)
+    assert [names.name(t, "明细") for t in ("记录", "记录", "明细", "History", "_biaoge", "'[a]'", "", "RECORD",
                                           "record")] == \
         ["记录", "记录(2)", "明细", "History(2)", "_biaoge(2)", "a", "明细(2)", "RECORD", "record(2)"]
     long = "长" * 40
-    assert _sheet_name(long, used) == "长" * 31 and _sheet_name(long, used) == "长" * 28 + "(2)"
-    assert len(_sheet_name("😀" * 20, set()).encode("utf-16-le")) <= 62
+    assert names.name(long) == "长" * 31 and names.name(long) == "长" * 28 + "(2)"
+    assert len(SheetNames().name("😀" * 20).encode("utf-16-le")) <= 62
 
 
 # ---------------------------------------------------------------- streaming

@@ -3,32 +3,26 @@
 `import_workbook(form, content)` refuses anything that is not this form's
 workbook *before* parsing it (size, zip structure, declared unpacked size,
 compression ratio, DTDs), reads the input cells listed in the workbook's
-hidden `_biaoge` map, converts cell types to submission values, skips
-empty line-item rows and validates with `forms.submission.check`. Every
-error names its cell, e.g. 订货明细第 3 行「数量」必须是不小于 0 的整数(商品订货单!E11).
+hidden map (`meta.read_map`), turns cell values into submission values as
+the browser post does (`Kind.coerce`), skips empty line-item rows and
+validates with `forms.submission.check`. Every error names its cell, e.g.
+订货明细第 3 行「数量」必须是不小于 0 的整数(商品订货单!E11).
 """
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from forms.kinds import NUMERIC_KINDS
 from forms.submission import check, label
 
-from .xlsx import META_FORMAT, META_SHEET, field_name, read_meta
+from .meta import FORMAT, META_SHEET, cell_position, map_key, read_map
 
 MAX_MEMBERS = 2000
 MAX_RATIO = 200             # uncompressed / compressed, per member larger than 1 MB
-MAX_ROWS = 5000             # a map pointing further down is refused
-MAX_COLS = 200
-_COORD = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
-_COL = re.compile(r"^[A-Z]{1,3}$")
 
 
 @dataclass
@@ -104,123 +98,20 @@ def _screen(content: bytes, max_bytes: int, max_unpacked: int):
 
 
 # ---------------------------------------------------------------- the map
-def _check_map(form, doc) -> str | None:
+def _check_map(form, m) -> str | None:
     """A reason to refuse, or None when the map fits this form."""
-    if doc is None:
+    if m is None:
         return (f"这个文件不是从本系统下载的「{form.title}」Excel 模板,无法导入。"
                 f"请先下载「{form.title}」的 Excel 模板,填写后再上传")
-    if doc.get("form") != form.id:
-        other = doc.get("title") or doc.get("form") or "其他表单"
+    if m.form != form.id:
+        other = m.title or m.form or "其他表单"
         return f"这个文件是「{other}」的模板,不是「{form.title}」的,请下载「{form.title}」的 Excel 模板后填写"
-    if doc.get("version") != form.version or doc.get("format") != META_FORMAT:
-        return (f"模板版本已过期(文件为第 {doc.get('version')} 版,当前为第 {form.version} 版),"
+    if m.version != form.version or m.format != FORMAT:
+        return (f"模板版本已过期(文件为第 {m.version} 版,当前为第 {form.version} 版),"
                 f"请重新下载「{form.title}」的 Excel 模板后填写")
-    if not isinstance(doc.get("fields"), dict) or not isinstance(doc.get("tables", {}), dict):
+    if m.damaged:
         return "模板中的位置信息已损坏,请重新下载模板后填写"
-    for coord in doc["fields"].values():
-        m = _COORD.match(coord) if isinstance(coord, str) else None
-        if not m or int(m.group(2)) > MAX_ROWS or column_index_from_string(m.group(1)) > MAX_COLS:
-            return "模板中的位置信息已损坏,请重新下载模板后填写"
-    for t in doc.get("tables", {}).values():
-        if not isinstance(t, dict) or not isinstance(t.get("first_row"), int) or not isinstance(t.get("rows"), int) \
-                or not isinstance(t.get("columns"), dict) or not 1 <= t["first_row"] <= MAX_ROWS \
-                or not 0 <= t["rows"] <= MAX_ROWS or t["first_row"] + t["rows"] > MAX_ROWS + 1:
-            return "模板中的位置信息已损坏,请重新下载模板后填写"
-        for col in t["columns"].values():
-            if not isinstance(col, str) or not _COL.match(col) or column_index_from_string(col) > MAX_COLS:
-                return "模板中的位置信息已损坏,请重新下载模板后填写"
     return None
-
-
-# ---------------------------------------------------------------- values
-class _Bad(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-_DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_MONTH_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
-
-
-def _text_of(v) -> str:
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    if isinstance(v, datetime):
-        return v.date().isoformat() if v.time() == time(0) else v.isoformat(sep=" ", timespec="minutes")
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
-
-
-def convert(f, value):
-    """A cell value as the submission value of field f (strings the engine will reject are kept
-    as they are, so its message tells what is wrong); None for an empty cell."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            return None
-    kind = f.kind
-    if kind in NUMERIC_KINDS:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, float)):
-            return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
-        if isinstance(value, str):
-            t = value.replace("¥", "").replace("￥", "").replace(" ", "")
-            if kind == "percent" or f.spec.get("x-unit") == "%":
-                t = t.rstrip("%")
-            unit = f.spec.get("x-unit")
-            if isinstance(unit, str) and unit and t.endswith(unit):
-                t = t[: -len(unit)]
-            if _NUMBER_TEXT.match(t):
-                n = float(t.replace(",", ""))
-                return int(n) if n.is_integer() and "." not in t else n
-        return value if isinstance(value, str) else _text_of(value)
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            v = value.upper()
-            if v in ("是", "TRUE", "Y", "YES", "√", "对"):
-                return True
-            if v in ("否", "FALSE", "N", "NO", "×", "错"):
-                return False
-        return _text_of(value)
-    if kind == "date":
-        if isinstance(value, (datetime, date)):
-            return (value.date() if isinstance(value, datetime) else value).isoformat()
-        if isinstance(value, str):
-            m = _DATE_TEXT.match(value)
-            if m:
-                try:
-                    return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-                except ValueError:
-                    return value
-        return _text_of(value)
-    if kind == "month":
-        if isinstance(value, (datetime, date)):
-            return f"{value.year:04d}-{value.month:02d}"
-        if isinstance(value, str):
-            m = _MONTH_TEXT.match(value)
-            if m and 1 <= int(m.group(2)) <= 12:
-                return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-        return _text_of(value)
-    if kind == "multichoice":
-        text = _text_of(value)
-        return [p.strip() for p in re.split(r"[、,，;；\n]", text) if p.strip()]
-    if kind == "choice":
-        text = _text_of(value)
-        for c in f.choices:   # a choice list may hold numbers
-            if str(c) == text:
-                return c
-        return text
-    return _text_of(value)
 
 
 # ---------------------------------------------------------------- import
@@ -237,36 +128,36 @@ def import_workbook(form, content: bytes, *, max_bytes: int = 5 * 1024 * 1024,
         return _refuse("文件已损坏,无法读取")
     try:
         try:
-            doc = read_meta(wb)
+            m = read_map(wb)
         except Exception:  # noqa: BLE001
-            doc = None
-        reason = _check_map(form, doc)
+            m = None
+        reason = _check_map(form, m)
         if reason:
             return _refuse(reason)
         visible = [n for n in wb.sheetnames if n != META_SHEET]
-        name = doc.get("sheet") if doc.get("sheet") in visible else (visible[0] if visible else None)
+        name = m.sheet if m.sheet in visible else (visible[0] if visible else None)
         if name is None:
             return _refuse(f"工作簿里没有「{form.title}」工作表")
         try:
-            grid = _read_cells(wb[name], doc)
+            grid = _read_cells(wb[name], m)
         except Exception:  # noqa: BLE001
             return _refuse("文件已损坏,无法读取")
     finally:
         wb.close()
-    return _collect(form, doc, name, grid)
+    return _collect(form, m, name, grid)
 
 
-def _read_cells(ws, doc) -> dict:
+def _read_cells(ws, m) -> dict:
     """{(row, col): (value, data_type)} of the rows and columns the map points at."""
     rows, cols = [], []
-    for coord in doc["fields"].values():
-        m = _COORD.match(coord)
-        rows.append(int(m.group(2)))
-        cols.append(column_index_from_string(m.group(1)))
-    for t in doc.get("tables", {}).values():
-        if t["rows"]:
-            rows.append(t["first_row"] + t["rows"] - 1)
-        cols.extend(column_index_from_string(c) for c in t["columns"].values())
+    for coord in m.fields.values():
+        r, c = cell_position(coord)
+        rows.append(r)
+        cols.append(c)
+    for t in m.tables.values():
+        if t.rows:
+            rows.append(t.first_row + t.rows - 1)
+        cols.extend(column_index_from_string(c) for c in t.columns.values())
     if not rows:
         return {}
     out = {}
@@ -278,7 +169,7 @@ def _read_cells(ws, doc) -> dict:
     return out
 
 
-def _collect(form, doc, sheet, grid) -> ImportResult:
+def _collect(form, m, sheet, grid) -> ImportResult:
     data: dict = {}
     errors: list = []
     where: dict = {}           # data path -> cell address
@@ -292,28 +183,27 @@ def _collect(form, doc, sheet, grid) -> ImportResult:
             errors.append({"path": _pointer(path), "field": f.title, "cell": f"{sheet}!{addr}",
                            "message": f"{label(form, path)}不能填写公式,请直接填写内容({sheet}!{addr})"})
             return None
-        return convert(f, v)
+        return f.coerce(v)
 
-    for name, coord in doc["fields"].items():
+    for name, coord in m.fields.items():
         path = tuple(name.split("."))
         f = form.field_at(path)
-        if f is None or f.computed or f.table is not None or f.kind in ("table", "section"):
+        if f is None or f.computed or f.table is not None or not f.is_value:
             continue
-        m = _COORD.match(coord)
-        value = cell_value(int(m.group(2)), column_index_from_string(m.group(1)), f, path)
+        value = cell_value(*cell_position(coord), f, path)
         if value is not None:
             _put(data, path, value)
 
-    for name, t in doc.get("tables", {}).items():
+    for name, t in m.tables.items():
         tpath = tuple(name.split("."))
         tf = form.field_at(tpath)
-        if tf is None or tf.kind != "table":
+        if tf is None or not tf.is_table:
             continue
-        cols = {k: column_index_from_string(c) for k, c in t["columns"].items()
+        cols = {k: column_index_from_string(c) for k, c in t.columns.items()
                 if k in tf.children and not tf.children[k].computed}
         out_rows, sheet_rows = [], []
-        for i in range(t["rows"]):
-            r = t["first_row"] + i
+        for i in range(t.rows):
+            r = t.first_row + i
             if all(_blank(grid.get((r, c), (None, "n"))[0]) for c in cols.values()):
                 continue
             k = len(out_rows)
@@ -325,7 +215,7 @@ def _collect(form, doc, sheet, grid) -> ImportResult:
             out_rows.append(row)
             sheet_rows.append((i, r))
         rows_of[tpath] = sheet_rows
-        where[tpath] = f"{get_column_letter(min(cols.values(), default=1))}{t['first_row']}"
+        where[tpath] = f"{get_column_letter(min(cols.values(), default=1))}{t.first_row}"
         if out_rows:
             _put(data, tpath, out_rows)
 
@@ -337,7 +227,7 @@ def _collect(form, doc, sheet, grid) -> ImportResult:
         if e["path"] in failed:
             continue
         path = _unpointer(e["path"])
-        addr = _address(path, where, rows_of, doc, form)
+        addr = _address(path, where, rows_of, m)
         message = e["message"]
         shown = _sheet_path(path, rows_of)
         if shown != path:
@@ -383,14 +273,14 @@ def _sheet_path(path, rows_of):
     return tuple(out)
 
 
-def _address(path, where, rows_of, doc, form):
+def _address(path, where, rows_of, m):
     if path in where:
         return where[path]
     for tpath, rows in rows_of.items():   # a missing cell inside a table row
         n = len(tpath)
         if tuple(path[:n]) == tpath and len(path) > n + 1 and isinstance(path[n], int) and path[n] < len(rows):
-            t = doc["tables"][field_name(tpath)]
-            col = t["columns"].get(path[n + 1]) or t.get("computed", {}).get(path[n + 1])
+            t = m.tables[map_key(tpath)]
+            col = t.columns.get(path[n + 1]) or t.computed.get(path[n + 1])
             if col:
                 return f"{col}{rows[path[n]][1]}"
         if tuple(path[:n]) == tpath:

@@ -4,7 +4,7 @@ Sheets, in binder order (`catalog.by_chapter()`):
 
 - 目录 — the index: chapters and forms, each form's name a link to its sheet;
 - one sheet per form, laid out exactly as the form's blank template
-  (`renderers.xlsx._Builder.lay_out`: same cells, formulas, validations,
+  (`sheet.FormSheet.lay_out`: same cells, formulas, validations,
   protection and print set-up). Right of the print area, on the title row,
   a 返回目录 link leads back to the form's row of the index; it is not printed;
 - `_lists` (very hidden, only when needed): the drop-down lists too long to be
@@ -12,12 +12,11 @@ Sheets, in binder order (`catalog.by_chapter()`):
   sheets.
 
 The handbook is for printing and filling by hand: it has no `_biaoge` map, so
-`renderers.xlsx_import` refuses it (a single form's template imports).
+the import (`importer`) refuses it (a single form's template imports).
 """
 from __future__ import annotations
 
 import io
-import re
 from copy import copy
 
 from openpyxl import Workbook
@@ -25,45 +24,28 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .xlsx import (_BOX, _F_BOLD, _F_BODY, _F_SMALL, _F_TITLE, CHAR, LINE, META_SHEET, ROW, _align, _Builder,
-                   lines_needed, print_setup, set_text, sheet_title)
+from forms.paper import paper_label
+
+from .cells import set_text
+from .geometry import ROW, cell_lines, column_units, print_setup, row_height
+from .meta import META_SHEET
+from .names import SheetNames, sheet_ref
+from .sheet import FormSheet, sheet_title
+from .styles import BOX, FONT_BODY, FONT_BOLD, FONT_SMALL, FONT_TITLE, align
+from .validations import ChoiceLists
 
 TITLE = "营销管理表格"
 INDEX_SHEET = "目录"
 HEAD_ROW = 4                # the index's column headings (printed atop every page)
 LISTS_SHEET = "_lists"
-MAX_SHEET_NAME = 31
 # names a form sheet may not take (compared case-insensitively, as Excel does)
 RESERVED = (INDEX_SHEET, LISTS_SHEET, META_SHEET, "History")
 
 # index columns: (heading, width in Chinese characters)
 INDEX_COLUMNS = (("序号", 4.0), ("表格名称", 15.0), ("用途说明", 24.0), ("纸张", 6.0))
-_F_LINK = Font(name=_F_BODY.name, size=11, color="0563C1", underline="single")
-_F_BACK = Font(name=_F_BODY.name, size=10, color="0563C1", underline="single")
-_F_SUBTITLE = Font(name=_F_TITLE.name, size=14, bold=True)
-
-
-def unique_sheet_names(titles, reserved=RESERVED) -> list[str]:
-    """Sheet names for `titles`, in order: at most 31 characters, none of []:*?/\\, not starting
-    or ending with an apostrophe, unique ignoring case and different from `reserved`. A name
-    already taken gets a suffix (2), (3) … and is shortened to make room for it."""
-    taken = {r.casefold() for r in reserved}
-    out = []
-    for title in titles:
-        base = re.sub(r"[\[\]:*?/\\]", "", str(title or "")).strip().strip("'")[:MAX_SHEET_NAME].strip("'") or "表单"
-        name, n = base, 1
-        while name.casefold() in taken:
-            n += 1
-            suffix = f"({n})"
-            name = base[:MAX_SHEET_NAME - len(suffix)].rstrip().rstrip("'") + suffix
-        taken.add(name.casefold())
-        out.append(name)
-    return out
-
-
-def sheet_ref(name: str, cell: str = "A1") -> str:
-    """An internal link target: 'sheet'!A1 (apostrophes in the name doubled)."""
-    return "'" + name.replace("'", "''") + "'!" + cell
+FONT_LINK = Font(name=FONT_BODY.name, size=11, color="0563C1", underline="single")
+FONT_BACK = Font(name=FONT_BODY.name, size=10, color="0563C1", underline="single")
+FONT_SUBTITLE = Font(name=FONT_TITLE.name, size=14, bold=True)
 
 
 def _link(cell, name: str, target: str, tooltip: str, font) -> None:
@@ -74,31 +56,6 @@ def _link(cell, name: str, target: str, tooltip: str, font) -> None:
     cell.style = "Hyperlink"
     cell.font = font
     cell.border, cell.alignment, cell.protection = keep
-
-
-class _Lists:
-    """Long drop-down lists of all sheets, one column each of the `_lists` sheet (same list, same column)."""
-
-    def __init__(self):
-        self.columns: dict = {}         # tuple of choices -> column letter
-
-    def __call__(self, choices: list) -> str:
-        key = tuple(choices)
-        col = self.columns.setdefault(key, get_column_letter(len(self.columns) + 1))
-        return f"'{LISTS_SHEET}'!${col}$1:${col}${len(choices)}"
-
-    def write(self, wb) -> None:
-        if not self.columns:
-            return
-        ws = wb.create_sheet(LISTS_SHEET)
-        ws.sheet_state = "veryHidden"
-        for choices, col in self.columns.items():
-            for i, c in enumerate(choices, 1):
-                set_text(ws[f"{col}{i}"], c)
-
-
-def _paper(layout) -> str:
-    return f"{layout.paper} {'横向' if layout.orientation == 'landscape' else '纵向'}"
 
 
 def _index(ws, title: str, chapters: list) -> None:
@@ -114,14 +71,14 @@ def _index(ws, title: str, chapters: list) -> None:
         ws[f"A{r}"].font, ws[f"A{r}"].alignment = font, align
         ws.row_dimensions[r].height = height
 
-    line(1, title, _F_TITLE, _align("center", wrap=False), 34)
-    line(2, "目  录", _F_SUBTITLE, _align("center", wrap=False), 26)
+    line(1, title, FONT_TITLE, align("center", wrap=False), 34)
+    line(2, "目  录", FONT_SUBTITLE, align("center", wrap=False), 26)
     line(3, f"共 {len(chapters)} 章、{count} 张表格。点击表格名称转到该表,各表右上角「返回目录」回到本页。",
-         _F_SMALL, _align("left"), ROW)
+         FONT_SMALL, align("left"), ROW)
     for c, (heading, _) in enumerate(INDEX_COLUMNS, 1):
         cell = ws.cell(HEAD_ROW, c)
         set_text(cell, heading)
-        cell.font, cell.border, cell.alignment = _F_BOLD, _BOX, _align("center")
+        cell.font, cell.border, cell.alignment = FONT_BOLD, BOX, align("center")
     ws.row_dimensions[HEAD_ROW].height = ROW + 2
     seq = 0
     for chapter, entries in chapters:
@@ -129,33 +86,33 @@ def _index(ws, title: str, chapters: list) -> None:
         ws.merge_cells(f"A{r}:{last}{r}")
         set_text(ws[f"A{r}"], chapter)
         for c in range(1, ncols + 1):
-            ws.cell(r, c).border = _BOX
-        ws[f"A{r}"].font, ws[f"A{r}"].alignment = _F_BOLD, _align("left")
+            ws.cell(r, c).border = BOX
+        ws[f"A{r}"].font, ws[f"A{r}"].alignment = FONT_BOLD, align("left")
         ws.row_dimensions[r].height = ROW + 2
         for b, name, r in entries:
             seq += 1
             form = b.form
-            values = (seq, form.title, form.description or "", _paper(b.layout))
-            aligns = (_align("center"), _align("left"), _align("left"), _align("center", wrap=False))
+            values = (seq, form.title, form.description or "", paper_label(b.layout.paper, b.layout.orientation))
+            aligns = (align("center"), align("left"), align("left"), align("center", wrap=False))
             lines = 1
-            for c, (value, align) in enumerate(zip(values, aligns), 1):
+            for c, (value, alignment) in enumerate(zip(values, aligns), 1):
                 cell = ws.cell(r, c)
                 if c == 1:
                     cell.value = value
                 else:
                     set_text(cell, value)
-                cell.font, cell.border, cell.alignment = _F_BODY, _BOX, align
+                cell.font, cell.border, cell.alignment = FONT_BODY, BOX, alignment
                 if c in (2, 3):
-                    lines = max(lines, lines_needed(value, INDEX_COLUMNS[c - 1][1] - 1.5))  # some slack
-            _link(ws.cell(r, 2), name, "A1", f"转到「{form.title}」", _F_LINK)
-            ws.row_dimensions[r].height = max(ROW, lines * LINE + 6)
+                    lines = max(lines, cell_lines(value, INDEX_COLUMNS[c - 1][1] - 1.5))  # some slack
+            _link(ws.cell(r, 2), name, "A1", f"转到「{form.title}」", FONT_LINK)
+            ws.row_dimensions[r].height = row_height(lines)
     end = max([HEAD_ROW] + [e[2] for _, entries in chapters for e in entries])
     if not chapters:
         end = HEAD_ROW + 1
-        line(end, "(没有表格)", _F_BODY, _align("center"), ROW)
+        line(end, "(没有表格)", FONT_BODY, align("center"), ROW)
 
     for c, (_, width) in enumerate(INDEX_COLUMNS, 1):
-        ws.column_dimensions[get_column_letter(c)].width = round(width * CHAR, 2)
+        ws.column_dimensions[get_column_letter(c)].width = column_units(width)
     print_setup(ws, "A4", "portrait", side=0.6, top=0.7)
     ws.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
     ws.print_area = f"A1:{last}{end}"
@@ -163,14 +120,14 @@ def _index(ws, title: str, chapters: list) -> None:
     ws.freeze_panes = f"A{HEAD_ROW + 1}"
 
 
-def _back_link(b: _Builder, index_row: int) -> None:
+def _back_link(b: FormSheet, index_row: int) -> None:
     """返回目录, on the title row just right of the print area (so it is never printed)."""
     col = b.ncols + 1
     cell = b.ws.cell(1, col)
     set_text(cell, "返回目录")
-    _link(cell, INDEX_SHEET, f"A{index_row}", "回到目录", _F_BACK)
-    cell.alignment = _align("center", wrap=False)
-    b.ws.column_dimensions[get_column_letter(col)].width = round(5 * CHAR, 2)
+    _link(cell, INDEX_SHEET, f"A{index_row}", "回到目录", FONT_BACK)
+    cell.alignment = align("center", wrap=False)
+    b.ws.column_dimensions[get_column_letter(col)].width = column_units(5)
 
 
 def handbook_workbook(catalog, title: str = TITLE) -> bytes:
@@ -179,17 +136,15 @@ def handbook_workbook(catalog, title: str = TITLE) -> bytes:
     wb = Workbook()
     index = wb.active
     index.title = INDEX_SHEET
-    lists = _Lists()
-    by_chapter = catalog.by_chapter()
-    forms = [f for fs in by_chapter.values() for f in fs]
-    names = iter(unique_sheet_names(sheet_title(f) for f in forms))
+    lists = ChoiceLists(LISTS_SHEET)
+    names = SheetNames(RESERVED)
     chapters, r = [], HEAD_ROW + 1
-    for chapter, fs in by_chapter.items():
+    for chapter, fs in catalog.by_chapter().items():
         entries = []
         r += 1                              # row r - 1 is the chapter's heading
         for form in fs:
-            name = next(names)
-            b = _Builder(form, None, wb, wb.create_sheet(name), lists=lists)
+            name = sheet_title(form, names)
+            b = FormSheet(form, None, wb, wb.create_sheet(name), lists=lists)
             entries.append((b, name, r))
             r += 1
         chapters.append((chapter, entries))
@@ -208,4 +163,4 @@ def handbook_workbook(catalog, title: str = TITLE) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["handbook_workbook", "unique_sheet_names", "INDEX_SHEET", "LISTS_SHEET"]
+__all__ = ["handbook_workbook", "INDEX_SHEET", "LISTS_SHEET"]

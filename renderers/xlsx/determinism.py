@@ -22,7 +22,7 @@ COMPRESS_LEVEL = 6                   # zlib's default, stated so that the bytes 
 _STAMP = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
-def _zip_time(when: datetime) -> tuple:
+def zip_time(when: datetime) -> tuple:
     """`when` as a zip date (zip dates start in 1980 and count seconds in twos)."""
     if when.year < 1980:
         return (1980, 1, 1, 0, 0, 0)
@@ -40,7 +40,7 @@ def deterministic_xlsx(content: bytes, when: datetime = DEFAULT_WHEN) -> bytes:
     the document's created/modified times set to `when`."""
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc).replace(tzinfo=None)
-    date_time = _zip_time(when)
+    date_time = zip_time(when)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst:
