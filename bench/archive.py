@@ -29,12 +29,12 @@ from forms.definition import digest, frozen  # noqa: E402
 from forms.numbering import format_number  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
-from store.tinystore import TinyStore  # noqa: E402
+from store import open_store  # noqa: E402
 
 
 def fill(data_dir: Path, n: int) -> None:
     form = load_catalog(ROOT / "schemas").require("order_form")
-    store = TinyStore(data_dir)
+    store = open_store(str(data_dir))
     definition = frozen(form)
     key = digest(definition)
     store.put_definition(form.id, key, definition)

@@ -23,7 +23,7 @@ from services.catalog import load_catalog  # noqa: E402
 from forms.numbering import format_number  # noqa: E402
 from forms.sample import sample_submission  # noqa: E402
 from forms.submission import check  # noqa: E402
-from store.tinystore import TinyStore  # noqa: E402
+from store import Query, open_store  # noqa: E402
 from timing import median_ms  # noqa: E402
 
 FORM = "order_form"
@@ -36,7 +36,7 @@ def make_number(seq: int) -> str:
     return format_number("DH-{yyyy}{mm}-{seq:6}", date(2026, 11, 27), seq)
 
 
-def fill(store: TinyStore, upto: int, samples) -> float:
+def fill(store, upto: int, samples) -> float:
     """Bulk-add records until `upto` are stored; returns seconds."""
     start = time.perf_counter()
     have = store.query(FORM, limit=0)[1]
@@ -48,7 +48,7 @@ def fill(store: TinyStore, upto: int, samples) -> float:
     return time.perf_counter() - start
 
 
-def insert_ms(store: TinyStore, repeat: int, samples) -> float:
+def insert_ms(store, repeat: int, samples) -> float:
     return median_ms(lambda: store.add(FORM, next(samples), version=1, definition=DEFINITION, created=CREATED,
                                        period="2026-11", make_number=make_number), repeat, collect=True)
 
@@ -66,7 +66,7 @@ def main() -> None:
     samples = itertools.cycle(pool)
 
     with tempfile.TemporaryDirectory(prefix="biaoge-bench-") as tmp:
-        store = TinyStore(Path(args.root or tmp), chunk_size=args.chunk_size)
+        store = open_store(args.root or tmp, chunk_size=args.chunk_size)
         figures = {}
         for label, size in (("1k", 1_000), ("10k", 10_000), ("100k", 100_000)):
             secs = fill(store, size, samples)
@@ -82,11 +82,11 @@ def main() -> None:
               f"get(id) {get_ms:.2f} ms")
         # text search in a process that has not indexed anything yet, then with the index cached
         time.sleep(2.1)   # chunks are cached once their mtime is two seconds old
-        rare = median_ms(lambda: TinyStore(store.root).query(FORM, text=make_number(54_321)))
+        rare = median_ms(lambda: open_store(str(store.root)).query(FORM, Query(text=make_number(54_321))))
         common = "东方商贸"   # in most sample submissions
-        cold = median_ms(lambda: store.query(FORM, text=common))
-        warm = median_ms(lambda: store.query(FORM, text=common, limit=20), repeat=5)
-        hits = store.query(FORM, text=common, limit=0)[1]
+        cold = median_ms(lambda: store.query(FORM, Query(text=common)))
+        warm = median_ms(lambda: store.query(FORM, Query(text=common), limit=20), repeat=5)
+        hits = store.query(FORM, Query(text=common), limit=0)[1]
         print(f"text search at {total}: a 编号 (1 match) {rare:.0f} ms uncached; "
               f"'{common}' ({hits} matches) {cold:.0f} ms uncached, {warm:.0f} ms cached")
         figures.update(query_newest20_ms_100k=newest, query_text_ms_100k=warm)

@@ -212,6 +212,7 @@ def handbook(output, title, schemas):
 @click.option("--from", "date_from", help="开始日期 YYYY-MM-DD(按提交日期)")
 @click.option("--to", "date_to", help="结束日期 YYYY-MM-DD")
 @click.option("--where", "where", multiple=True, help="字段=值,例如 --where pay_method=现金(可重复)")
+@click.option("-q", "--search", "text", help="包含文字（编号或任何字段的值）")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "both"]), default="pdf", show_default=True)
 @click.option("--merge", is_flag=True, help="另附一个合并的 PDF(每条记录一个书签)")
 @click.option("--jobs", type=int, default=0, help="并行进程数,默认每个 CPU 核一个")
@@ -219,7 +220,7 @@ def handbook(output, title, schemas):
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
               help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
-def archive(forms_, date_from, date_to, where, fmt, merge, jobs, output, schemas, data):
+def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, schemas, data):
     from services.archive import Progress, write_archive
     from services.archive_source import collect
     from services.query import QueryError, build_query
@@ -230,7 +231,8 @@ def archive(forms_, date_from, date_to, where, fmt, merge, jobs, output, schemas
         if form is None:
             raise click.ClickException(f"没有找到表单 '{form_id}'")
         try:
-            selections.append((form, build_query(form, date_from=date_from, date_to=date_to, where=where)))
+            selections.append((form, build_query(form, date_from=date_from, date_to=date_to, text=text,
+                                                  where=where)))
         except QueryError as exc:
             raise click.ClickException(str(exc))
     entries, definitions, titles, keys = collect(cat, _store(data), selections)

@@ -20,7 +20,8 @@ from . import DEFAULT_SCHEMAS, DEFAULT_STORE, _form_or_fail, _store, main
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
               help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
 def export(form, date_from, date_to, where, text, output, schemas, data):
-    from services.export import TooManyRows, export_records
+    from renderers.base import DoesNotFit
+    from services.export import export_records
     from services.query import QueryError, build_query
     definition = _form_or_fail(schemas, form)
     target = Path(output)
@@ -37,7 +38,7 @@ def export(form, date_from, date_to, where, text, output, schemas, data):
         with tmp.open("wb") as out:
             count = export_records(definition, store, query, out)
         tmp.replace(target)
-    except TooManyRows as exc:
+    except DoesNotFit as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         tmp.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from importlib import resources
 import jsonschema
 
 from . import expr as ex
-from . import numbering
+from . import limits, numbering
 from .errors import Problem, suggestion
 from .kinds import KINDS, Kind, infer_kind
 from .paper import PAPER_CHARS, paper_label
@@ -24,6 +24,7 @@ META_SCHEMA = json.loads(resources.files("forms").joinpath("metaschema.json").re
 _META = jsonschema.Draft202012Validator(META_SCHEMA)
 _SHARED_META = jsonschema.Draft202012Validator({**META_SCHEMA, "$ref": "#/$defs/sharedFile",
                                                 "required": [], "properties": {}, "additionalProperties": True})
+EXCEL_CELL_CHARS = 32767   # characters one spreadsheet cell holds
 FIELD_KEY = re.compile(r"^[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*$")
 
 LAYOUT_DEFAULTS = {"paper": "A4", "orientation": "portrait", "columns": 2, "header": [], "intro": [],
@@ -343,6 +344,12 @@ class _Compiler:
             lo, hi = spec.get("minimum"), spec.get("maximum")
             if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
                 self.add("bad-range", here + ("minimum",), minimum=lo, maximum=hi)
+            key, limit, why = (("maxItems", limits.MAX_ROWS, "一份表单的明细表最多能有这么多行（PDF 和 Excel 都要能印出）。")
+                               if f.is_table else ("maxLength", EXCEL_CELL_CHARS,
+                                                   "Excel 一个单元格最多放这么多字，超出的文字无法导出。"))
+            value = spec.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                self.add("limit-too-big", here + (key,), key=key, value=value, limit=f"{limit:,}", why=why)
             width = spec.get("x-width")
             if isinstance(width, (int, float)) and not 1 <= width <= 60:
                 self.add("bad-width", here + ("x-width",), value=width)

@@ -51,6 +51,7 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E215", "bad-compute-kind", "计算字段 '{key}' 的类型 {kind} 不能由公式得出", "计算字段应为数字、金额、百分比、整数、评分或文字。"),
     ErrorCode("E216", "compute-required", "计算字段 '{key}' 不需要写进 required", "计算字段总由系统算出,把它从 required 中删去。"),
     ErrorCode("E217", "bad-pattern", "正则表达式 pattern 有误:{detail}", "检查括号是否成对、特殊字符是否需要 \\ 转义。"),
+    ErrorCode("E218", "limit-too-big", "{key}: {value} 超过了上限 {limit}", "{why}"),
     ErrorCode("E301", "expr-syntax", "公式有误:{detail}", "公式可用数字、字段名、+ - * /、括号和 sum、round、if、daxie 等函数。"),
     ErrorCode("E302", "expr-unknown-field", "公式中的字段 '{name}' 不存在{suggestion}", "公式里写字段名(properties 中的名字)或字段的中文标题。"),
     ErrorCode("E303", "expr-unknown-function", "未知的函数 '{name}'{suggestion}", "可用的函数:sum, min, max, round, abs, if, and, or, not, daxie。"),

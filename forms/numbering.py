@@ -57,8 +57,9 @@ def format_number(pattern: str, day: date, seq: int) -> str:
     for part in parse_pattern(pattern):
         if isinstance(part, str):
             out.append(part)
-        elif part[0] == "date":
-            out.append(day.strftime(_DATE_PARTS[part[1]]))
+        elif part[0] == "date":   # always zero-padded: {yyyy} is four digits whatever the year
+            out.append({"yyyy": f"{day.year:04d}", "yy": f"{day.year % 100:02d}", "mm": f"{day.month:02d}",
+                        "dd": f"{day.day:02d}"}[part[1]])
         else:
             out.append(str(seq).zfill(part[1]))
     return "".join(out)

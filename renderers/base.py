@@ -19,6 +19,12 @@ class Record:
     created: str = ""          # ISO date of submission
 
 
+class DoesNotFit(ValueError):
+    """A record this format cannot hold whole (a text longer than a spreadsheet cell takes, more
+    rows than a sheet has): the message is Chinese and says what does not fit. Renderers refuse
+    rather than cut anything short."""
+
+
 class Renderer:
     name: str = ""             # format name used on the command line and in URLs
     extension: str = ""

@@ -143,7 +143,7 @@ def cell(f, value, filled: bool, compact: bool = False) -> dict:
 def line_items(items, data, record) -> list:
     out = []
     for it in items:
-        if it.kind == "text":
+        if it.is_text:
             out.append({"text": it.label})
             continue
         view = {"label": it.label, "value": "", "width": 6}

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app
 
 from renderers import base
+from renderers.base import DoesNotFit
 from services.rendering import RenderLimitError, RenderLimits, render_record
 
 from . import context
@@ -46,7 +47,7 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         name += f"-第{rec['revision']}版"
     try:
         content = render_record(fmt, form, context.records().definition_of(form)[1], record, render_limits())
-    except RenderLimitError as exc:
+    except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
     return file_response(content, renderer, name + renderer.extension)
 

@@ -7,7 +7,8 @@ import tempfile
 from flask import Blueprint, abort, send_file
 
 from renderers import base
-from services.export import TooManyRows, export_name, export_records
+from renderers.base import DoesNotFit
+from services.export import export_name, export_records
 
 from . import context
 from .pages import form_or_404, list_query
@@ -23,9 +24,9 @@ def records_xlsx(form_id):
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
     try:
         export_records(form, context.store(), query, out)
-    except TooManyRows as exc:
+    except DoesNotFit as exc:   # too many rows for a sheet, a text longer than a cell: refused, never cut
         out.close()
-        abort(400, description=str(exc))
+        abort(422, description=str(exc))
     except BaseException:
         out.close()
         raise

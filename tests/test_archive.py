@@ -15,7 +15,7 @@ from forms.sample import sample_submission
 from forms.submission import check
 from services.archive import write_archive
 from services.archive_source import collect
-from store.tinystore import TinyStore
+from store import open_store
 
 from .render_helpers import squash
 
@@ -23,7 +23,7 @@ EVIL = "../../etc/DH-evil"
 
 
 def fill_store(form, root, n, broken_at=None, evil_at=None):
-    store = TinyStore(root)
+    store = open_store(str(root))
     definition = frozen(form)
     key = digest(definition)
     store.put_definition(form.id, key, definition)

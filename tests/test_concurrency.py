@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from store.tinystore import TinyStore
+from store import open_store
 
 from .conftest import ROOT, SCHEMAS
 
@@ -87,7 +87,7 @@ def test_four_processes_eight_clients_each(tmp_path):
     assert numbers == [f"DH-202611-{k:04d}" for k in range(1, total + 1)]
     for path in Path(data).rglob("*.json"):
         json.loads(path.read_text("utf-8"))
-    store = TinyStore(data)
+    store = open_store(str(data))
     assert store.query("order_form", limit=1)[1] == total
     for record_id, number in results:
         assert store.get("order_form", record_id)["number"] == number

@@ -104,7 +104,7 @@ def test_too_many_rows_for_excel_is_a_clear_error(stored, client, monkeypatch):
     monkeypatch.setattr(stream, "MAX_ROWS", 4)               # a header and three records
     assert client.get("/forms/order_form/records.xlsx?q=华联").status_code == 200
     r = client.get("/forms/order_form/records.xlsx")
-    assert r.status_code == 400 and "「记录」超过了 Excel 一张工作表的上限" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "「记录」超过了 Excel 一张工作表的上限" in r.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- biaoge export

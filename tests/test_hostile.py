@@ -167,18 +167,25 @@ def _total_covers(wb, n: int) -> bool:
     return False
 
 
+def workbook_or_refused(client, created):
+    """The stored record's Excel workbook, or None when its download is refused in Chinese."""
+    assert created.status_code == 201
+    x = client.get(f"/forms/order_form/records/{created.get_json()['id']}.xlsx")
+    if x.status_code != 200:
+        assert refused_with_chinese_page(x), x.status_code
+        return None
+    return openpyxl.load_workbook(io.BytesIO(x.data))
+
+
 @pytest.mark.parametrize("n", [1001, 2000])
 def test_record_xlsx_has_every_line_item_or_is_refused(big, n):
     r = big.post(API, json=order(n))
     if r.status_code == 422:        # a row cap refusing the record up front is correct too
         api_error(r, (422,))
         return
-    assert r.status_code == 201
-    x = big.get(f"/forms/order_form/records/{r.get_json()['id']}.xlsx")
-    if x.status_code != 200:
-        assert refused_with_chinese_page(x), x.status_code
+    wb = workbook_or_refused(big, r)
+    if wb is None:
         return
-    wb = openpyxl.load_workbook(io.BytesIO(x.data))
     names = {v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
              if isinstance(v, str) and re.fullmatch(r"品\d{5}", v)}
     assert len(names) == n, f"200 with {len(names)} of {n} line items"
@@ -191,12 +198,9 @@ def test_record_xlsx_keeps_40000_characters_or_is_refused(big):
     if r.status_code == 422:        # a text cap refusing it up front is correct too
         assert names_field(api_error(r, (422,)), titles=("付款账号",), paths=("/bank_account",))
         return
-    assert r.status_code == 201
-    x = big.get(f"/forms/order_form/records/{r.get_json()['id']}.xlsx")
-    if x.status_code != 200:
-        assert refused_with_chinese_page(x), x.status_code
+    wb = workbook_or_refused(big, r)
+    if wb is None:
         return
-    wb = openpyxl.load_workbook(io.BytesIO(x.data))
     kept = sum(v.count("甲") for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
                if isinstance(v, str))
     assert kept >= 40_000, f"200 with {kept} of 40000 characters of 付款账号"

@@ -85,6 +85,8 @@ CASES = {
                          "/properties/day/x-compute", "date"),
     "compute-required": (BASE + "  double:\n    title: 两倍\n    x-kind: integer\n    x-compute: qty * 2\n"
                          "required: [name, double]  # <-\n", "/required/1", "double"),
+    "limit-too-big": (TABLE.replace("    x-kind: table\n", "    x-kind: table\n    maxItems: 9000  # <-\n"),
+                      "/properties/items/maxItems", "5,000"),
     "bad-pattern": (BASE.replace("    title: 名称\n", "    title: 名称\n    pattern: '([a-z]'  # <-\n"),
                     "/properties/name/pattern", None),
     "expr-syntax": (TABLE.replace("x-compute: qty * price", "x-compute: qty * * price  # <-"),

@@ -8,17 +8,31 @@ from datetime import date
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ..base import DoesNotFit
+
 MAX_TEXT = 32767                                # characters a cell holds
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")   # text Excel would take for a formula
 
 
+class TextTooLong(DoesNotFit):
+    def __init__(self, length: int, where: str = ""):
+        self.length = length
+        super().__init__(f"{where or '一段文字'}有 {length:,} 个字，超过 Excel 单元格最多能放的 {MAX_TEXT:,} 个字，"
+                         f"无法完整导出为 Excel（不会截断）；请用 PDF 或缩短这段文字。")
+
+    def at(self, where: str) -> "TextTooLong":
+        return TextTooLong(self.length, where)
+
+
 def clean_text(value) -> str:
-    """Text safe to store in a cell (control characters other than tab, CR and LF removed; at most
-    32,767 characters)."""
+    """Text safe to store in a cell (control characters other than tab, CR and LF removed).
+    Longer than a cell holds: TextTooLong, never a silent cut."""
     text = value if type(value) is str else str(value)
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text[:MAX_TEXT] if len(text) > MAX_TEXT else text
+    if len(text) > MAX_TEXT:
+        raise TextTooLong(len(text))
+    return text
 
 
 def set_text(cell, value) -> None:
@@ -36,6 +50,13 @@ def write_value(cell, f, value) -> None:
     (a stored value that no longer fits its field) is written as text."""
     if value is None or value == "":
         return
+    try:
+        _write(cell, f, value)
+    except TextTooLong as exc:
+        raise exc.at(f"「{f.title}」") from None
+
+
+def _write(cell, f, value) -> None:
     shown = f.kind_def.excel_value(f, value)
     if isinstance(shown, (int, float)) and not isinstance(shown, bool):
         cell.value = shown

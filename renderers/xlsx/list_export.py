@@ -34,7 +34,7 @@ from datetime import date, datetime
 
 from ..layout import column_width
 from ..textwidth import text_width
-from .cells import FORMULA_START, clean_text
+from .cells import FORMULA_START, TextTooLong, clean_text
 from .geometry import CHAR
 from .meta import META_SHEET
 from .names import SheetNames
@@ -261,19 +261,22 @@ def fill_book(book, form, records) -> int:
     count = 0
     for rec in records:
         data = rec.data if isinstance(rec.data, dict) else {}
-        number = text(rec.number) if rec.number else None
-        row = [number, created(rec.created)]
-        row += [conv(get(data)) for get, conv in main_columns]
-        main.row(row)
-        count += 1
-        for get_items, columns, sheet in details:
-            items = get_items(data)
-            if not isinstance(items, list):
-                continue
-            for i, item in enumerate(items, 1):
-                if not isinstance(item, dict):
-                    item = {}
-                sheet.row([number, (True, str(i), None)] + [conv(item.get(key)) for key, conv in columns])
+        try:
+            number = text(rec.number) if rec.number else None
+            row = [number, created(rec.created)]
+            row += [conv(get(data)) for get, conv in main_columns]
+            main.row(row)
+            count += 1
+            for get_items, columns, sheet in details:
+                items = get_items(data)
+                if not isinstance(items, list):
+                    continue
+                for i, item in enumerate(items, 1):
+                    if not isinstance(item, dict):
+                        item = {}
+                    sheet.row([number, (True, str(i), None)] + [conv(item.get(key)) for key, conv in columns])
+        except TextTooLong as exc:
+            raise exc.at(f"记录 {rec.number or count + 1} 中") from None
     main.finish()
     for _, _, sheet in details:
         sheet.finish()

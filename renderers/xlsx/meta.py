@@ -24,13 +24,15 @@ from dataclasses import asdict, dataclass, field
 
 from openpyxl.utils import column_index_from_string
 
+from forms import limits
+
 from .cells import set_text
 
 META_SHEET = "_biaoge"
 FORMAT = 1                  # the map's layout; a workbook with another one is refused (re-download)
 PIECE = 30000               # characters of JSON per cell
 MAX_PIECES = 37             # rows B4 … B40
-MAX_ROWS = 5000             # a map pointing further down is damaged
+MAX_ROWS = limits.MAX_ROWS + 2000   # a map pointing further down is damaged (line items and the layout around)
 MAX_COLS = 200
 _COORD = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 _COL = re.compile(r"^[A-Z]{1,3}$")

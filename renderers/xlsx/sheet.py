@@ -23,8 +23,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from forms import expr as ex
+from forms import limits
 
-from ..base import Record
+from ..base import DoesNotFit, Record
 from ..layout import Grid, SectionBlock, TableBlock, build_layout, column_width, pack
 from ..textwidth import text_width
 from .cells import set_text, write_value
@@ -37,7 +38,7 @@ from .styles import (BOX, FONT_BODY, FONT_BOLD, FONT_SMALL, FONT_TITLE, LOCKED, 
 from .validations import ChoiceLists, add_validations
 
 BLANK_TABLE_ROWS = 20       # at least this many line-item rows on a blank template
-MAX_TABLE_ROWS = 1000
+MAX_TABLE_ROWS = limits.MAX_ROWS   # line items a filled sheet holds (every row a record may have)
 LIST_COLUMN = 5             # long drop-down lists of a template: columns E… of the map sheet
 SHEET_MEMBER = "xl/worksheets/sheet1.xml"
 
@@ -280,9 +281,11 @@ class FormSheet:
             n = max(t.blank_rows, BLANK_TABLE_ROWS)
             if cap:
                 n = min(n, max(cap, 1))
-        else:
-            n = max(len(rows_data), t.blank_rows, 1)
-        return min(n, MAX_TABLE_ROWS)
+            return min(n, limits.max_rows(f))
+        if len(rows_data) > MAX_TABLE_ROWS:   # a stored record beyond every cap: refuse, never cut
+            raise DoesNotFit(f"「{f.title}」有 {len(rows_data):,} 行，超过 Excel 导出最多 {MAX_TABLE_ROWS:,} 行，"
+                             f"无法完整导出为 Excel；请用 PDF。")
+        return max(len(rows_data), t.blank_rows, 1)
 
     def table(self, t: TableBlock):
         f = t.field

@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
 
+from ..base import DoesNotFit
 from .determinism import FILE_MODE, zip_time
 from .names import sheet_ref
 
@@ -51,7 +52,7 @@ _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class TooManyRows(ValueError):
+class TooManyRows(DoesNotFit):
     """A sheet would pass Excel's last row; the message is Chinese and names the sheet."""
 
     def __init__(self, sheet: str):
