@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--schemas", default=str(Path(__file__).resolve().parent.parent / "schemas"))
     args = ap.parse_args()
     form = load_catalog(args.schemas).require(args.form)
-    record = base.Record(check(form, sample_submission(form, seed=1, rows=8)).data, number="DH-202611-0001",
+    record = base.Filled(check(form, sample_submission(form, seed=1, rows=8)).data, number="DH-202611-0001",
                          created="2026-11-27")
     figures = {
         "pdf_filled_ms": median_ms(lambda: base.get("pdf").render(form, record), args.repeat, 3, True),

@@ -147,7 +147,7 @@ def render(form, fmt, data, number, output, schemas):
             for e in result.errors:
                 click.echo(f"{e['path'] or '/'}: {e['message']}", err=True)
             raise click.ClickException(f"数据有 {len(result.errors)} 处错误,未生成文件。")
-        record = base.Record(result.data, number=number, created=date.today().isoformat())
+        record = base.Filled(result.data, number=number, created=date.today().isoformat())
     try:
         content = renderer.render(definition, record)
     except RuntimeError as exc:

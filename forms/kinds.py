@@ -78,6 +78,11 @@ def finite(v) -> bool:
         return False
 
 
+def must_be(rule: str) -> str:
+    """必须是 0 到 100 之间的整数 / 必须是不小于 0 的数字 (a space only before a number)."""
+    return f"必须是 {rule}" if rule[:1].isdigit() or rule[:1] == "-" else f"必须是{rule}"
+
+
 def _n(v) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
@@ -386,20 +391,27 @@ class NumberKind(Kind):
             value = round(value, 6)
         return super().display(f, value)[:40]
 
-    def phrase(self, f) -> str:
+    def rule(self, f) -> tuple:
+        """(what the value must be, e.g. "0 到 100 之间的整数"; the Excel validation of it)."""
         lo, hi = self.bounds(f)
         what = "整数" if self.is_integer(f) else "数字"
         if lo is not None and hi is not None:
-            return f"必须是 {_n(lo)} 到 {_n(hi)} 之间的{what}"
+            return f"{_n(lo)} 到 {_n(hi)} 之间的{what}", {"operator": "between", "formula1": str(lo),
+                                                       "formula2": str(hi)}
         if lo is not None:
-            return f"必须是不小于 {_n(lo)} 的{what}"
+            return f"不小于 {_n(lo)} 的{what}", {"operator": "greaterThanOrEqual", "formula1": str(lo)}
         if hi is not None:
-            return f"必须是不大于 {_n(hi)} 的{what}"
+            return f"不大于 {_n(hi)} 的{what}", {"operator": "lessThanOrEqual", "formula1": str(hi)}
         if "exclusiveMinimum" in f.spec:
-            return f"必须是大于 {_n(f.spec['exclusiveMinimum'])} 的{what}"
+            return f"大于 {_n(f.spec['exclusiveMinimum'])} 的{what}", {
+                "operator": "greaterThan", "formula1": str(f.spec["exclusiveMinimum"])}
         if "exclusiveMaximum" in f.spec:
-            return f"必须是小于 {_n(f.spec['exclusiveMaximum'])} 的{what}"
-        return f"必须是{what}"
+            return f"小于 {_n(f.spec['exclusiveMaximum'])} 的{what}", {
+                "operator": "lessThan", "formula1": str(f.spec["exclusiveMaximum"])}
+        return what, {"operator": "between", "formula1": "-999999999999999", "formula2": "999999999999999"}
+
+    def phrase(self, f) -> str:
+        return must_be(self.rule(f)[0])
 
     def excel_format(self, f) -> str:
         digits = f.spec.get("x-round")
@@ -427,26 +439,10 @@ class NumberKind(Kind):
         return f"ROUND({formula},{int(digits)})" if digits is not None else formula
 
     def validation(self, f) -> dict | None:
-        lo, hi = self.bounds(f)
-        integer = self.is_integer(f)
-        what = "整数" if integer else "数字"
-        out = {"type": "whole" if integer else "decimal"}
-        if lo is not None and hi is not None:
-            out.update(operator="between", formula1=str(lo), formula2=str(hi))
-            rule = f"{_n(lo)} 到 {_n(hi)} 之间的{what}"
-        elif lo is not None:
-            out.update(operator="greaterThanOrEqual", formula1=str(lo))
-            rule = f"不小于 {_n(lo)} 的{what}"
-        elif hi is not None:
-            out.update(operator="lessThanOrEqual", formula1=str(hi))
-            rule = f"不大于 {_n(hi)} 的{what}"
-        else:
-            out.update(operator="between", formula1="-999999999999999", formula2="999999999999999")
-            rule = what
+        rule, check = self.rule(f)
         unit = f.spec.get("x-unit")
-        out["error"] = f"「{f.title}」必须是{rule}"
-        out["hint"] = f"填写{rule}" + (f"，单位：{unit}" if unit else "")
-        return out
+        return {"type": "whole" if self.is_integer(f) else "decimal", **check, "error": f"「{f.title}」{must_be(rule)}",
+                "hint": f"填写{rule}" + (f"，单位：{unit}" if unit else "")}
 
     def input_attrs(self, f) -> dict:
         out = super().input_attrs(f)

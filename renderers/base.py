@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 
 @dataclass
-class Record:
+class Filled:
     """What a filled rendering needs besides the form: the normalized data and
     the record's metadata (编号, when it was made)."""
     data: dict
@@ -31,7 +31,7 @@ class Renderer:
     media_type: str = ""
     label: str = ""            # Chinese name shown to users
 
-    def render(self, form, record: Record | None = None) -> bytes:
+    def render(self, form, record: Filled | None = None) -> bytes:
         """Blank form when `record` is None, else the filled record."""
         raise NotImplementedError
 

@@ -14,7 +14,7 @@ from forms.expr import to_js
 from forms.formdata import field_name
 from forms.kinds import browser_kinds
 
-from .base import Record, Renderer, register
+from .base import Filled, Renderer, register
 from .templating import asset, environment
 
 class FieldView:
@@ -40,7 +40,7 @@ class HtmlRenderer(Renderer):
     media_type = "text/html; charset=utf-8"
     label = "网页表单"
 
-    def render(self, form, record: Record | None = None) -> bytes:
+    def render(self, form, record: Filled | None = None) -> bytes:
         return self.page(form, values=record.data if record else None).encode("utf-8")
 
     def page(self, form, values=None, errors=None, action="", csrf_token="", hidden=None, notice="",

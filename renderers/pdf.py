@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from .base import Record, register
+from .base import Filled, register
 from .layout import build_layout
 from .print_html import PrintHtmlRenderer, paginate
 from .templating import asset, environment
@@ -105,10 +105,10 @@ class PdfRenderer(PrintHtmlRenderer):
     media_type = "application/pdf"
     label = "PDF"
 
-    def render(self, form, record: Record | None = None) -> bytes:
+    def render(self, form, record: Filled | None = None) -> bytes:
         return self.write(self.documents(form, record), form, record)
 
-    def documents(self, form, record: Record | None = None) -> list:
+    def documents(self, form, record: Filled | None = None) -> list:
         """Laid-out WeasyPrint documents: one per copy label."""
         check_fonts()
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -152,7 +152,7 @@ class PdfRenderer(PrintHtmlRenderer):
         return out
 
     @staticmethod
-    def write(documents: list, form, record: Record | None) -> bytes:
+    def write(documents: list, form, record: Filled | None) -> bytes:
         first = documents[0]
         doc = first.copy([page for d in documents for page in d.pages]) if len(documents) > 1 else first
         doc.metadata.title = form.title + (f" {record.number}" if record and record.number else "")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from forms.kinds import KINDS
 from forms.paper import PAPER_MM
 
-from .base import Record, Renderer, register
+from .base import Filled, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
 from .textwidth import lines_needed
@@ -249,11 +249,11 @@ class PrintHtmlRenderer(Renderer):
     media_type = "text/html; charset=utf-8"
     label = "打印版网页"
 
-    def render(self, form, record: Record | None = None) -> bytes:
+    def render(self, form, record: Filled | None = None) -> bytes:
         lay = build_layout(form)
         return self.document(form, record, lay.copies or [""]).encode("utf-8")
 
-    def document(self, form, record: Record | None, copies: list) -> str:
+    def document(self, form, record: Filled | None, copies: list) -> str:
         """HTML for the given copies (one page set per copy label)."""
         lay = build_layout(form, record.data if record else None)
         return environment().get_template("print.html.j2").render(
@@ -261,7 +261,7 @@ class PrintHtmlRenderer(Renderer):
             paper=f"{lay.paper} {lay.orientation}")
 
     @staticmethod
-    def sheets(form, record: Record | None, copies: list, batch: bool = False) -> str:
+    def sheets(form, record: Filled | None, copies: list, batch: bool = False) -> str:
         """The body of the print HTML: the form's pages, once per copy label; `batch` names
         each page for the per-record page numbers of PdfRenderer.render_many."""
         data = record.data if record else None

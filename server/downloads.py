@@ -41,7 +41,7 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         abort(404)
     rec, form, _ = record_for_render(form_id, record_id, revision)
     renderer = base.get(fmt)
-    record = base.Record(rec["data"], number=rec.get("number") or "", created=rec["created"][:10])
+    record = base.Filled(rec["data"], number=rec.get("number") or "", created=rec["created"][:10])
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"

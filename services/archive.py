@@ -119,7 +119,7 @@ def _render_batch(task):
         if beyond:   # stored before today's caps, or written by another tool
             bad.append((seq, {}, 0, f"记录超出上限，未生成：{beyond[0]['message']}"))
             continue
-        records.append((seq, base.Record(data, number=rec.get("number") or "",
+        records.append((seq, base.Filled(data, number=rec.get("number") or "",
                                          created=str(rec.get("created", ""))[:10])))
     out = list(bad)
     definition = _DEFINITIONS.get(digest)

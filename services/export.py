@@ -9,7 +9,7 @@ returns how many it wrote. A sheet that would pass Excel's row limit raises `Too
 """
 from __future__ import annotations
 
-from renderers.base import Record
+from renderers.base import Filled
 from renderers.xlsx.list_export import TooManyRows, write_list
 from store.base import Query
 
@@ -19,7 +19,7 @@ __all__ = ["export_records", "export_name", "TooManyRows"]
 def stored_records(store, form_id: str, query: Query | None):
     """The store's records that `query` selects, as renderer Records, lazily."""
     for rec in store.scan(form_id, query or Query()):
-        yield Record(rec.get("data"), number=rec.get("number") or "", created=str(rec.get("created") or ""))
+        yield Filled(rec.get("data"), number=rec.get("number") or "", created=str(rec.get("created") or ""))
 
 
 def export_records(form, store, query: Query | None, out) -> int:

@@ -3,7 +3,7 @@ and in a real browser: live totals, rows added and removed, conditional fields."
 import pytest
 
 from renderers import base
-from renderers.base import Record
+from renderers.base import Filled
 
 from .render_helpers import html_tree
 
@@ -61,7 +61,7 @@ def test_server_errors_shown_beside_fields(order_form):
 
 
 def test_values_escaped(order_form):
-    page = base.get("html").render(order_form, Record({"customer_name": '"><script>alert(1)</script>'}))
+    page = base.get("html").render(order_form, Filled({"customer_name": '"><script>alert(1)</script>'}))
     tree = html_tree(page)
     assert tree.cssselect('input[name="customer_name"]')[0].get("value") == '"><script>alert(1)</script>'
     assert b"<script>alert(1)" not in page

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from services.catalog import load_catalog
 from forms.submission import check
 from renderers import base
-from renderers.base import Record
+from renderers.base import Filled
 from renderers.pdf import FontMissingError, check_fonts
 
 from .render_helpers import html_text, pdf_pages, squash
@@ -25,7 +25,7 @@ ORDER = {"customer_name": "华联超市", "contact": "王芳", "phone": "1381234
 def render(form, data, number="DH-202611-0007"):
     result = check(form, data)
     assert result.ok, result.errors
-    return base.get("pdf").render(form, Record(result.data, number=number, created="2026-11-27")), result.data
+    return base.get("pdf").render(form, Filled(result.data, number=number, created="2026-11-27")), result.data
 
 
 def test_filled_order_has_title_labels_values_and_words(order_form):
@@ -153,7 +153,7 @@ def test_hostile_values_are_text_and_nothing_is_fetched(order_form, make_schemas
     text = squash("".join(pdf_pages(pdf)))
     assert squash(evil_img) in text and squash(evil_css) in text
     for fmt in ("html", "print"):
-        page = base.get(fmt).render(order_form, Record(check(order_form, data).data))
+        page = base.get(fmt).render(order_form, Filled(check(order_form, data).data))
         assert b"<img src=" not in page.replace(b"&lt;img", b"")
         assert squash(evil_img) in squash(html_text(page))
     hostile = make_schemas({"h.yaml": f"""
@@ -165,7 +165,7 @@ def test_hostile_values_are_text_and_nothing_is_fetched(order_form, make_schemas
     """})
     form = load_catalog(hostile).require("h")
     base.get("pdf").render(form)
-    base.get("pdf").render(form, Record({"a": f"url({canary}/value)"}))
+    base.get("pdf").render(form, Filled({"a": f"url({canary}/value)"}))
     assert Canary.hits == []
 
 

@@ -10,7 +10,7 @@ from forms.expr import evaluate, truthy
 from forms.sample import sample_submission
 from forms.submission import check
 from renderers import base
-from renderers.base import Record, Renderer, register
+from renderers.base import Filled, Renderer, register
 from renderers.layout import SectionBlock, TableBlock, build_layout, display
 
 from .conftest import ROOT, SCHEMAS
@@ -77,7 +77,7 @@ def test_contract(catalog, name, fmt):
     form = catalog.files[name]
     renderer = base.get(fmt)
     data = check(form, sample_submission(form, seed=1)).data
-    for record in (None, Record(data, number="T-0001", created="2026-11-27")):
+    for record in (None, Filled(data, number="T-0001", created="2026-11-27")):
         content = renderer.render(form, record)
         assert isinstance(content, bytes) and content
         text = squash(TEXT_OF[fmt](content))

@@ -13,7 +13,7 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 
 from forms.sample import sample_submission
 from forms.submission import check
-from renderers.base import Record
+from renderers.base import Filled
 from renderers.xlsx import XlsxRenderer
 from renderers.xlsx.cells import write_value
 from renderers.xlsx.importer import import_workbook
@@ -81,7 +81,7 @@ def prompts(ws):
 def test_every_form_renders_blank_and_filled(catalog):
     assert catalog.forms
     for form in catalog.forms.values():
-        for record in (None, Record(engine(form, 1), number="NO-0001", created="2026-03-05")):
+        for record in (None, Filled(engine(form, 1), number="NO-0001", created="2026-03-05")):
             content = XLSX.render(form, record)
             wb = load(content)
             assert wb.sheetnames[0] == sheet_title(form)
@@ -155,7 +155,7 @@ def test_order_form_layout(order_form):
 
 def test_filled_values_are_typed(order_form):
     data = engine(order_form, 2)
-    wb = load(XLSX.render(order_form, Record(data, number="DH-202603-0007")))
+    wb = load(XLSX.render(order_form, Filled(data, number="DH-202603-0007")))
     ws = wb.worksheets[0]
     meta = read_map(wb)
     date_cell = ws[meta.fields["order_date"]]
@@ -164,7 +164,7 @@ def test_filled_values_are_typed(order_form):
     assert ws[f"{items.columns['quantity']}{items.first_row}"].value == data["items"][0]["quantity"]
     assert items.rows == max(len(data["items"]), 8)
     # the engine's results are cached for viewers that do not calculate
-    cached = load_workbook(io.BytesIO(XLSX.render(order_form, Record(data))), data_only=True).worksheets[0]
+    cached = load_workbook(io.BytesIO(XLSX.render(order_form, Filled(data))), data_only=True).worksheets[0]
     assert cached[meta.computed["total"]].value == pytest.approx(data["total"])
     assert cached[meta.computed["total_in_words"]].value == data["total_in_words"]
 
@@ -179,7 +179,7 @@ def test_libreoffice_recalculates_template_and_keeps_text(order_form, tmp_path):
     (tmp_path / "calc.xlsx").write_bytes(fill(order_form, XLSX.render(order_form), data))
     hostile = engine(order_form, 6, customer_name=INJECTIONS[0], remark=INJECTIONS[3], contact="-2")
     hostile["items"][0]["product_name"] = "+cmd"
-    (tmp_path / "inject.xlsx").write_bytes(XLSX.render(order_form, Record(hostile)))
+    (tmp_path / "inject.xlsx").write_bytes(XLSX.render(order_form, Filled(hostile)))
     subprocess.run(["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
                     "--outdir", str(tmp_path), str(tmp_path / "calc.xlsx"), str(tmp_path / "inject.xlsx")],
                    check=True, capture_output=True, timeout=180)
@@ -218,7 +218,7 @@ def test_round_trip_every_form(catalog):
         assert result.errors == [], form.id
         assert result.data == check(form, intended).data, form.id
         # a filled workbook made by the renderer reads back too
-        again = import_workbook(form, XLSX.render(form, Record(intended)))
+        again = import_workbook(form, XLSX.render(form, Filled(intended)))
         assert again.data == check(form, intended).data, form.id
 
 
@@ -367,7 +367,7 @@ def test_text_is_never_a_formula(order_form):
         data["items"][i]["product_name"] = text
     data["items"][0]["remark"] = INJECTIONS[3]
     data["items"][1]["remark"] = INJECTIONS[4]
-    content = XLSX.render(order_form, Record(data, number="=2+2"))
+    content = XLSX.render(order_form, Filled(data, number="=2+2"))
     wb = load(content)
     ws = wb.worksheets[0]
     meta = read_map(wb)
@@ -388,7 +388,7 @@ def test_text_is_never_a_formula(order_form):
     # and they come back as the same text
     assert import_workbook(order_form, content).data["customer_name"] == INJECTIONS[0]
 
-    listing = load(export_list(order_form, [Record(data, number="=2+2", created="2026-03-05")]))
+    listing = load(export_list(order_form, [Filled(data, number="=2+2", created="2026-03-05")]))
     for ws in listing.worksheets:
         for row in ws.iter_rows():
             for c in row:
@@ -400,7 +400,7 @@ def test_text_is_never_a_formula(order_form):
 
 # ---------------------------------------------------------------- list export
 def test_list_export(order_form):
-    records = [Record(engine(order_form, i), number=f"DH-202603-000{i + 1}", created=f"2026-03-0{i + 1}")
+    records = [Filled(engine(order_form, i), number=f"DH-202603-000{i + 1}", created=f"2026-03-0{i + 1}")
                for i in range(3)]
     wb = load(export_list(order_form, iter(records)))
     assert wb.sheetnames == ["记录", "明细"]
@@ -435,14 +435,14 @@ def test_list_export_sections_and_several_tables(catalog, make_schemas):
     cat = load_catalog(root)
     assert cat.ok, cat.problems
     form = cat.require("two")
-    wb = load(export_list(form, [Record({"who": "张三", "a": [{"n": 1}, {"n": 2}], "b": [{"t": "x"}]}, "T-1")]))
+    wb = load(export_list(form, [Filled({"who": "张三", "a": [{"n": 1}, {"n": 2}], "b": [{"t": "x"}]}, "T-1")]))
     assert wb.sheetnames == ["记录", "甲表", "乙表"]
     assert wb["甲表"].max_row == 3 and wb["乙表"].max_row == 2
     # a two-table form renders and round-trips too
     data = {"who": "张三", "a": [{"n": 1}, {"n": 2}], "b": [{"t": "=x"}]}
-    assert import_workbook(form, XLSX.render(form, Record(data))).data == check(form, data).data
+    assert import_workbook(form, XLSX.render(form, Filled(data))).data == check(form, data).data
     complaint = catalog.require("customer_complaint_register")
-    wb = load(export_list(complaint, [Record(engine(complaint, 1), "TS-1")]))
+    wb = load(export_list(complaint, [Filled(engine(complaint, 1), "TS-1")]))
     head = [c.value for c in wb["记录"][1]]
     assert "投诉方式" in head and wb.sheetnames == ["记录"]
 
@@ -473,7 +473,7 @@ def test_every_kind_round_trips(make_schemas):
             "long": "a,b", "idno": "11010519491231002X", "mail": "a@b.cn", "note": "第一行\n第二行"}
     expected = check(form, data)
     assert expected.ok, expected.errors
-    content = XLSX.render(form, Record(expected.data))
+    content = XLSX.render(form, Filled(expected.data))
     wb = load(content)
     assert wb.sheetnames[0] == "各种类型测试表1"
     assert int(wb.worksheets[0].page_setup.paperSize) == 8 and wb.worksheets[0].page_setup.orientation == "landscape"

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from renderers.base import Record
+from renderers.base import Filled
 from renderers.xlsx import XlsxRenderer, stream
 from renderers.xlsx.determinism import deterministic_xlsx
 from renderers.xlsx.importer import import_workbook
@@ -31,7 +31,7 @@ MONEY = '"¥"#,##0.00'
 
 
 def orders(form, n=3):
-    return [Record(engine(form, i), number=f"DH-202603-000{i + 1}", created=f"2026-03-0{i + 1}") for i in range(n)]
+    return [Filled(engine(form, i), number=f"DH-202603-000{i + 1}", created=f"2026-03-0{i + 1}") for i in range(n)]
 
 
 def load(content):
@@ -115,7 +115,7 @@ def test_no_records_and_odd_values(order_form, catalog):
 
     data = {"customer_name": "甲", "total": float("nan"), "order_date": "2026-02-30", "delivery_date": 20260301,
             "items": [{}, "x", {"quantity": True}], "pay_method": ["a", "b"]}
-    wb = load(export_list(order_form, [Record(data, number="", created="昨天"), Record("not a dict", "N-2")]))
+    wb = load(export_list(order_form, [Filled(data, number="", created="昨天"), Filled("not a dict", "N-2")]))
     main = wb["记录"]
     row = {c.value: main.cell(2, c.column).value for c in main[1]}
     assert row["编号"] is None and row["提交日期"] == "昨天" and row["合计"] == "nan"
@@ -132,7 +132,7 @@ def test_text_stays_text(order_form):
                 phone=INJECTIONS[5])
     for i, text in enumerate(INJECTIONS[3:6]):
         data["items"][i % len(data["items"])]["remark"] = text
-    content = export_list(order_form, [Record(data, number="=2+2", created="2026-03-05")])
+    content = export_list(order_form, [Filled(data, number="=2+2", created="2026-03-05")])
     wb = load(content)
     seen = set()
     for ws in wb.worksheets:
@@ -151,7 +151,7 @@ def test_text_stays_text(order_form):
 def test_special_characters(order_form):
     texts = {"customer_name": "a&b<c>\"d'", "contact": " 前后空格 ", "remark": "第一行\n第二行\r\n第三行",
              "address": "控制\x01字符\x1f", "bank_account": "_x0041_ 不是 A", "phone": "坏\ud800字"}
-    wb = load(export_list(order_form, [Record(dict(engine(order_form, 1), **texts), "T-1")]))
+    wb = load(export_list(order_form, [Filled(dict(engine(order_form, 1), **texts), "T-1")]))
     main = wb["记录"]
     row = {c.value: shown(main.cell(2, c.column).value) for c in main[1]}
     assert row["客户名称"] == "a&b<c>\"d'" and row["联系人"] == " 前后空格 "
@@ -220,7 +220,7 @@ def widths(ws):
 def test_stream_writes_what_the_xlsxwriter_api_writes(order_form, tmp_path):
     data = engine(order_form, 4, customer_name="=1+1", remark=" a&b ", contact="_x0041_")
     data["items"][0]["remark"] = "-3"
-    records = orders(order_form) + [Record(data, "=N", "2026-03-09T08:00:00"), Record({}, "", "")]
+    records = orders(order_form) + [Filled(data, "=N", "2026-03-09T08:00:00"), Filled({}, "", "")]
     buf = io.BytesIO()
     book = XlsxwriterBook(buf, tmp_path)
     fill_book(book, order_form, iter(records))
@@ -237,7 +237,7 @@ def test_rows_cross_the_write_chunk(order_form, monkeypatch):
     """Rows gathered in memory and written to the sheet's file in chunks come out whole and in order."""
     datas = [engine(order_form, i) for i in range(3)]
     n = stream.ROW_CHUNK + 7                             # 记录 crosses one chunk, 明细 several
-    records = [Record(datas[i % 3], number=f"N-{i:05d}", created="2026-03-01") for i in range(n)]
+    records = [Filled(datas[i % 3], number=f"N-{i:05d}", created="2026-03-01") for i in range(n)]
     wb = load_workbook(io.BytesIO(export_list(order_form, iter(records))), read_only=True)
     numbers = [row[0] for row in wb["记录"].iter_rows(min_row=2, values_only=True)]
     assert numbers == [r.number for r in records]
@@ -255,11 +255,11 @@ def test_a_sheet_refuses_to_pass_excels_last_row(order_form, monkeypatch, tmp_pa
     assert "「明细」" in message and "1,048,576 行" in message and "分几次导出" in message
     monkeypatch.setattr(stream, "MAX_ROWS", 4)            # a header and three rows
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    bare = [Record({"customer_name": f"客户{i}"}, number=f"N-{i}") for i in range(4)]
+    bare = [Filled({"customer_name": f"客户{i}"}, number=f"N-{i}") for i in range(4)]
     assert load(export_list(order_form, bare[:3]))["记录"].max_row == 4
     with pytest.raises(stream.TooManyRows, match="「记录」超过了 Excel"):
         export_list(order_form, bare)
-    items = [Record(engine(order_form, i), number=f"N-{i}") for i in range(2)]    # two records, more lines
+    items = [Filled(engine(order_form, i), number=f"N-{i}") for i in range(2)]    # two records, more lines
     assert sum(len(r.data["items"]) for r in items) > 3
     out = io.BytesIO()
     with pytest.raises(stream.TooManyRows, match="「明细」"):
@@ -283,7 +283,7 @@ def test_several_tables_sections_and_sheet_names(make_schemas):
     assert cat.ok, cat.problems
     form = cat.require("two")
     data = {"who": "张三", "part": {"who": "李四", "n": 3}, "a": [{"n": 1}, {"n": 2}], "b": [{"t": "x"}]}
-    wb = load(export_list(form, [Record(data, "T-1")]))
+    wb = load(export_list(form, [Filled(data, "T-1")]))
     assert wb.sheetnames == ["记录", "记录(2)", "乙表明细第二张表,名字很长很长很长很长很长很长"[:31]]
     assert [c.value for c in wb["记录"][1]] == ["编号", "提交日期", "填表人", "甲部分·填表人", "件数"]
     assert [c.value for c in wb["记录"][2]] == ["T-1", None, "张三", "李四", 3]
@@ -310,7 +310,7 @@ def test_records_are_streamed_not_kept(order_form):
         nonlocal made, most
         for i in range(300):
             most = max(most, made - len(gone))       # records still referenced somewhere
-            rec = Record(datas[i % 3], number=f"N-{i}", created="2026-03-01")
+            rec = Filled(datas[i % 3], number=f"N-{i}", created="2026-03-01")
             weakref.finalize(rec, gone.append, i)
             made += 1
             yield rec
@@ -346,7 +346,7 @@ def test_same_records_same_bytes(order_form):
 
 def test_deterministic_xlsx(order_form):
     data = engine(order_form, 2)
-    record = Record(data, number="DH-202603-0007", created="2026-03-07")
+    record = Filled(data, number="DH-202603-0007", created="2026-03-07")
     first = XlsxRenderer().render(order_form, record)
     time.sleep(1.1)                      # openpyxl dates the document and every zip member with the time
     second = XlsxRenderer().render(order_form, record)

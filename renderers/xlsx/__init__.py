@@ -18,7 +18,7 @@ One job per module:
 """
 from __future__ import annotations
 
-from ..base import Record, Renderer, register
+from ..base import Filled, Renderer, register
 from .sheet import FormSheet
 
 
@@ -29,7 +29,7 @@ class XlsxRenderer(Renderer):
     media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     label = "Excel"
 
-    def render(self, form, record: Record | None = None) -> bytes:
+    def render(self, form, record: Filled | None = None) -> bytes:
         return FormSheet(form, record).build()
 
 

@@ -222,7 +222,7 @@ class ListSheet:
 
 # ---------------------------------------------------------------- export
 def write_list(form, records, out, *, when: datetime = FIXED_TIME) -> int:
-    """Write the workbook listing `records` (an iterable of Record, consumed once) of `form` to the
+    """Write the workbook listing `records` (an iterable of Filled, consumed once) of `form` to the
     binary file `out`; returns how many records it lists. `when` is the document's creation time
     (fixed, so that the same records give the same bytes)."""
     with StreamBook(font=FONT) as book:

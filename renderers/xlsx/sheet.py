@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from forms import expr as ex
 from forms import limits
 
-from ..base import DoesNotFit, Record
+from ..base import DoesNotFit, Filled
 from ..layout import Grid, SectionBlock, TableBlock, build_layout, column_width, pack
 from ..textwidth import text_width
 from .cells import set_text, write_value
@@ -60,7 +60,7 @@ class FormSheet:
     columns E… of the workbook's `_biaoge` sheet).
     """
 
-    def __init__(self, form, record: Record | None, wb=None, ws=None, *, lists: ChoiceLists | None = None):
+    def __init__(self, form, record: Filled | None, wb=None, ws=None, *, lists: ChoiceLists | None = None):
         self.form, self.record = form, record
         self.data = (record.data if record else None) or {}
         self.layout = build_layout(form)
