@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 import re
 
-from .base import Query, StorageError, Store
+from .base import Conflict, Query, StorageError, Store
 
-__all__ = ["open_store", "Query", "StorageError", "Store", "BACKENDS", "backend_name"]
+__all__ = ["open_store", "Conflict", "Query", "StorageError", "Store", "BACKENDS", "backend_name"]
 
 # backend name -> "module:Class"; a URL scheme or the word "folder" picks one
 BACKENDS = {

@@ -26,6 +26,14 @@ class StorageError(Exception):
     """A store cannot be read or written; the message is Chinese and names the file or server."""
 
 
+class Conflict(Exception):
+    """A document changed since it was read (put_doc with `expect`): read it again and retry."""
+
+
+KIND = r"[a-z][a-z0-9_]{0,31}"     # names of document kinds and logs
+MAX_KEY = 200                     # characters of a document key
+
+
 @dataclass(frozen=True)
 class Query:
     """Which latest revisions of one form a query returns, newest record first.
@@ -195,6 +203,40 @@ class Store:
 
     def definitions(self, form_id: str) -> list[str]:
         """Digests of the definitions kept for a form, sorted."""
+        raise NotImplementedError
+
+    # -- documents: people, tokens, jobs, drafts, settings … ------------------------------------
+    # Small JSON documents by (kind, key), each with a version that grows by one per write.
+    def get_doc(self, kind: str, key: str) -> tuple[dict, int] | None:
+        """(document, version) or None."""
+        raise NotImplementedError
+
+    def put_doc(self, kind: str, key: str, doc: dict, *, expect: int | None = None) -> int:
+        """Store a document; returns its new version. With `expect`, only when its version is still
+        `expect` (0: it must not exist yet), else Conflict."""
+        raise NotImplementedError
+
+    def update_doc(self, kind: str, key: str, change: Callable[[dict | None], dict | None]) -> dict | None:
+        """Read, change and write one document atomically (across processes): `change` gets the
+        document (None when absent) and returns the new one (None: leave it absent or delete it).
+        Returns what `change` returned. `change` may raise to leave everything as it was."""
+        raise NotImplementedError
+
+    def delete_doc(self, kind: str, key: str) -> bool:
+        raise NotImplementedError
+
+    def docs(self, kind: str, prefix: str = "") -> list[tuple[str, dict, int]]:
+        """(key, document, version) of every document of a kind whose key starts with `prefix`, by key."""
+        raise NotImplementedError
+
+    # -- append-only logs (the audit trail) --------------------------------------------------
+    def append(self, log: str, make: Callable[[dict | None], dict]) -> dict:
+        """Append one entry atomically: `make` gets the last entry (None for the first) and returns
+        the new one, which is stored with "seq" (1, 2, 3 … without gaps) and returned."""
+        raise NotImplementedError
+
+    def entries(self, log: str, after: int = 0, limit: int = 1000) -> list[dict]:
+        """Entries with seq > after, oldest first, at most `limit`."""
         raise NotImplementedError
 
     def close(self) -> None:

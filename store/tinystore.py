@@ -96,9 +96,10 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from .base import Query, Store, StorageError, search_text
+from .filedocs import FileDocs, FileLogs
 
 FORMAT = 1
-_FORM_ID = re.compile(r"[a-z0-9_]{1,64}")
+_FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")   # never _docs, _logs
 _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _CHUNK_NAME = re.compile(r"records-(\d{6}|[1-9]\d{6,})\.json")   # exactly f"{n:06d}"
 _STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
@@ -388,6 +389,8 @@ class TinyStore(Store):
         self._mutex = threading.Lock()
         self._raw_cache: OrderedDict[Path, tuple[tuple, dict]] = OrderedDict()
         self._index_cache: dict[Path, tuple[tuple, _Index]] = {}
+        self._docs = FileDocs(self.root, self._display, _atomic_write, _fsync_dir)
+        self._logs = FileLogs(self.root, self._display, _fsync_dir)
 
     # -- paths ----------------------------------------------------------------------------
 
@@ -773,3 +776,26 @@ class TinyStore(Store):
         if not isinstance(found[1], dict):
             raise _corrupt(self._display(path), _READ, "格式不正确")
         return found[1]
+
+    # -- documents and logs (store/filedocs.py) -------------------------------------------------
+
+    def get_doc(self, kind: str, key: str):
+        return self._docs.get(kind, key)
+
+    def put_doc(self, kind: str, key: str, doc: dict, *, expect: int | None = None) -> int:
+        return self._docs.put(kind, key, doc, expect)
+
+    def update_doc(self, kind: str, key: str, change):
+        return self._docs.update(kind, key, lambda old: change(None if old is None else old["doc"]))[0]
+
+    def delete_doc(self, kind: str, key: str) -> bool:
+        return self._docs.delete(kind, key)
+
+    def docs(self, kind: str, prefix: str = ""):
+        return self._docs.all(kind, prefix)
+
+    def append(self, log: str, make) -> dict:
+        return self._logs.append(log, make)
+
+    def entries(self, log: str, after: int = 0, limit: int = 1000) -> list[dict]:
+        return self._logs.entries(log, after, limit)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from store.base import Query, StorageError
+from store.base import Conflict, Query, StorageError
 
 WRITER = Path(__file__).resolve().parent / "store_writer.py"
 DEF = "d" * 64
@@ -359,3 +359,82 @@ class StoreContract:
         after = add(s, form="crash")
         assert (after["id"], after["number"]) == (total + 1, number(total + 1))
 
+
+    # -- documents ------------------------------------------------------------------------
+    def test_documents_versions_and_conflicts(self, store, make):
+        assert store.get_doc("users", "zhang") is None and store.docs("users") == []
+        assert store.put_doc("users", "zhang", {"name": "张三", "roles": ["业务员"]}) == 1
+        assert store.put_doc("users", "zhang", {"name": "张三", "roles": ["主管"]}, expect=1) == 2
+        with pytest.raises(Conflict):
+            store.put_doc("users", "zhang", {"name": "旧"}, expect=1)
+        with pytest.raises(Conflict):
+            store.put_doc("users", "zhang", {"name": "新"}, expect=0)   # 0: must not exist yet
+        assert store.put_doc("users", "li", {"name": "李四"}, expect=0) == 1
+        assert store.get_doc("users", "zhang") == ({"name": "张三", "roles": ["主管"]}, 2)
+        assert [k for k, _, _ in store.docs("users")] == ["li", "zhang"]
+        assert [k for k, _, _ in store.docs("users", prefix="zh")] == ["zhang"]
+        assert store.docs("tokens") == [] and store.get_doc("tokens", "zhang") is None   # kinds are apart
+        doc, _ = make().get_doc("users", "li")
+        doc["name"] = "改了"   # returned documents are copies
+        assert store.get_doc("users", "li")[0]["name"] == "李四"
+        assert store.delete_doc("users", "li") and not store.delete_doc("users", "li")
+        assert store.get_doc("users", "li") is None
+        for key in ("中文键", "a/b", "../x", "k" * 200):   # keys are data, never paths
+            store.put_doc("users", key, {"k": key})
+            assert store.get_doc("users", key)[0] == {"k": key}
+        for bad in ("", "k" * 201):
+            with pytest.raises(ValueError):
+                store.put_doc("users", bad, {})
+        for bad in ("Users", "../x", "", "a b"):
+            with pytest.raises(ValueError):
+                store.get_doc(bad, "k")
+        with pytest.raises((TypeError, ValueError)):
+            store.put_doc("users", "x", {"v": float("nan")})
+
+    def test_update_doc_is_atomic_across_threads_and_processes(self, store, location, tmp_path):
+        def bump(doc):
+            doc = doc or {"n": 0}
+            return {"n": doc["n"] + 1}
+        threads = [threading.Thread(target=lambda: [store.update_doc("counters", "c", bump) for _ in range(25)])
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        procs = [writer(location, FORM, "--docs", "25") for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err.decode()
+        assert store.get_doc("counters", "c")[0] == {"n": 150}
+        assert store.update_doc("counters", "c", lambda d: None) is None and store.get_doc("counters", "c") is None
+
+        def refuse(doc):
+            raise RuntimeError("no")
+        store.put_doc("counters", "d", {"n": 1})
+        with pytest.raises(RuntimeError):
+            store.update_doc("counters", "d", refuse)
+        assert store.get_doc("counters", "d") == ({"n": 1}, 1)
+
+    # -- logs -----------------------------------------------------------------------------
+    def test_log_appends_in_order_with_the_previous_entry(self, store):
+        assert store.entries("audit") == []
+        seen = []
+        for i in range(5):
+            e = store.append("audit", lambda last: seen.append(last) or {"i": i, "prev": last["seq"] if last else 0})
+            assert e == {"i": i, "prev": i, "seq": i + 1}
+        assert seen[0] is None and [s["seq"] for s in seen[1:]] == [1, 2, 3, 4]
+        assert [e["seq"] for e in store.entries("audit")] == [1, 2, 3, 4, 5]
+        assert [e["seq"] for e in store.entries("audit", after=3)] == [4, 5]
+        assert [e["seq"] for e in store.entries("audit", after=1, limit=2)] == [2, 3]
+        assert store.entries("other") == []
+
+    def test_log_appends_from_threads_get_one_seq_each(self, store):
+        threads = [threading.Thread(target=lambda k=k: [store.append("audit", lambda last: {"k": k})
+                                                        for _ in range(25)]) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        got = store.entries("audit", limit=1000)
+        assert [e["seq"] for e in got] == list(range(1, 101))
+        assert sorted(e["k"] for e in got) == sorted([0, 1, 2, 3] * 25)

@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--period", default="2026-11")
     ap.add_argument("--tag", default="w")
     ap.add_argument("--go", help="after 'ready', wait until this file exists (to start writers together)")
+    ap.add_argument("--docs", type=int, default=0, help="instead of records: add one to document counters/c N times")
     args = ap.parse_args()
     store = open_store(args.location, chunk_size=args.chunk_size)
     out = sys.stdout
@@ -35,6 +36,10 @@ def main() -> None:
     out.flush()
     while args.go and not os.path.exists(args.go):
         time.sleep(0.002)
+    if args.docs:
+        for _ in range(args.docs):
+            store.update_doc("counters", "c", lambda d: {"n": (d or {"n": 0})["n"] + 1})
+        return
     i = 0
     while not args.count or i < args.count:
         i += 1

@@ -257,3 +257,26 @@ def test_digests_and_symlinks_cannot_escape_root(tmp_path):
         s.get("evil", 1)
     assert list(outside.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "root"]
+
+
+def test_a_log_line_cut_short_by_a_crash_is_dropped(tmp_path):
+    s = TinyStore(tmp_path / "data")
+    for i in range(3):
+        s.append("audit", lambda last, i=i: {"i": i})
+    path = next((tmp_path / "data" / "_logs" / "audit").glob("*.jsonl"))
+    with open(path, "ab") as f:
+        f.write(b'{"i": 99, "seq"')   # the process died in the middle of this write
+    assert [e["seq"] for e in s.entries("audit")] == [1, 2, 3]
+    assert s.append("audit", lambda last: {"after": last["seq"]}) == {"after": 3, "seq": 4}
+    assert path.read_bytes().count(b"\n") == 4 and b'"i": 99' not in path.read_bytes()
+
+
+def test_log_files_roll_over(tmp_path, monkeypatch):
+    from store import filedocs
+    monkeypatch.setattr(filedocs, "LOG_FILE_LINES", 3)
+    s = TinyStore(tmp_path / "data")
+    for i in range(8):
+        s.append("audit", lambda last: {})
+    assert [p.name for p in sorted((tmp_path / "data" / "_logs" / "audit").glob("*.jsonl"))] == \
+        ["000000000001.jsonl", "000000000004.jsonl", "000000000007.jsonl"]
+    assert [e["seq"] for e in s.entries("audit", after=4)] == [5, 6, 7, 8]
