@@ -90,6 +90,17 @@ class Field:
 
 
 @dataclass(eq=False)
+class Rule:
+    """A cross-field rule (x-rules): `check` must hold, else `message` beside `field`."""
+    text: str
+    check: tuple                     # bound, typed formula tree
+    message: str
+    field: Field                     # where the message goes
+    table: Field | None = None       # a rule of each row of this table
+    deps: set = field(default_factory=set)
+
+
+@dataclass(eq=False)
 class Form:
     id: str
     title: str
@@ -102,6 +113,7 @@ class Form:
     definition: dict               # the document, shared fields merged in
     filename: str = ""
     computed_order: list = field(default_factory=list)
+    rules: list = field(default_factory=list)      # Rule, top level then per table
 
     def walk(self):
         for f in self.fields.values():
@@ -126,11 +138,12 @@ class Form:
 
 # ---------------------------------------------------------------- entry point
 def compile_definition(src, shared: dict | None = None, shared_src=None):
-    """Compile a parsed definition. Returns (Form or None, [Problem])."""
+    """Compile a parsed definition. Returns (Form or None, [Problem]). `shared`: the shared fields,
+    or None when there is no _shared.yaml for this definition at all."""
     problems: list[Problem] = list(src.problems)
     if src.data is None:
         return None, problems
-    c = _Compiler(src, shared or {}, shared_src)
+    c = _Compiler(src, shared, shared_src)
     form = c.run()
     problems.extend(c.problems)
     return (form if not problems else None), problems
@@ -154,10 +167,30 @@ def check_shared(src):
 
 
 class _Scope:
-    """Name resolution for formulas of one field (a row's fields come first)."""
+    """Name resolution for formulas of one field (a row's fields come first), and what each
+    name is (its kind's type in formulas, its title)."""
 
     def __init__(self, form_fields: dict, table: Field | None, section: Field | None = None):
         self.fields, self.table, self.section = form_fields, table, section
+
+    def field_of(self, ref: ex.Ref) -> Field:
+        if ref.kind == "field":
+            level, f = self.fields, None
+            for part in ref.path:
+                f = level[part]
+                level = f.children
+            return f
+        table = self.fields
+        for part in ref.path:
+            table_field = table[part]
+            table = table_field.children
+        return table[ref.key]
+
+    def type_of(self, ref: ex.Ref) -> str:
+        return self.field_of(ref).kind_def.expr_type(self.field_of(ref))
+
+    def title_of(self, ref: ex.Ref) -> str:
+        return self.field_of(ref).title
 
     @staticmethod
     def _match(level: dict, name: str):
@@ -201,6 +234,19 @@ class _Scope:
         return ex.Ref("field", f.path)
 
 
+def _field_named(level: dict, name) -> Field | None:
+    """The field a rule names: a key of this level, or a dotted path into its sections."""
+    if not isinstance(name, str):
+        return None
+    f = None
+    for part in name.split("."):
+        f = level.get(part)
+        if f is None:
+            return None
+        level = f.children
+    return f
+
+
 def _iter(level: dict):
     for f in level.values():
         yield from f.walk()
@@ -208,7 +254,9 @@ def _iter(level: dict):
 
 class _Compiler:
     def __init__(self, src, shared, shared_src):
-        self.src, self.shared, self.shared_src = src, shared, shared_src
+        self.src, self.shared_src = src, shared_src
+        self.shared_found = shared is not None
+        self.shared = shared or {}
         self.problems: list[Problem] = []
 
     def add(self, name, path, /, **params):
@@ -287,12 +335,13 @@ class _Compiler:
             if not isinstance(spec, dict) or not FIELD_KEY.match(str(key)):
                 continue
             here = def_path + (key,)
-            spec = self.merge_shared(spec, here)
+            spec, shared_ok = self.merge_shared(spec, here)
             props[key] = spec
             kind = spec.get("x-kind") if spec.get("x-kind") in KINDS else infer_kind(spec)
             title = spec.get("title")
             if not isinstance(title, str) or not title.strip():
-                self.add("missing-title", here, key=key)
+                if shared_ok:   # a failed x-use is reported once, not again as a missing title
+                    self.add("missing-title", here, key=key)
                 title = str(key)
             f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
                       required=isinstance(required, list) and key in required)
@@ -312,15 +361,18 @@ class _Compiler:
         return out
 
     def merge_shared(self, spec, here):
+        """(the field with its shared field merged in, whether its x-use worked)."""
         name = spec.get("x-use")
         if name is None:
-            return spec
+            return spec, True
+        if not self.shared_found:
+            self.add("no-shared-file", here + ("x-use",), value=name)
+            return spec, False
         base = self.shared.get(name) if isinstance(name, str) else None
         if not isinstance(base, dict):
             self.add("unknown-shared", here + ("x-use",), value=name, suggestion=suggestion(name, self.shared))
-            return spec
-        merged = {**copy.deepcopy(base), **spec}
-        return merged
+            return spec, False
+        return {**copy.deepcopy(base), **spec}, True
 
     def check_fields(self, form):
         for f in form.walk():
@@ -416,15 +468,51 @@ class _Compiler:
                 if not isinstance(text, str):
                     continue
                 try:
-                    tree, deps = ex.compile_expr(text, scope)
+                    tree, deps = ex.bind(ex.parse(text), scope)
+                    tree, result = ex.typecheck(tree, scope)
                 except ex.ExprError as exc:
                     self.add(exc.name, f.def_path + (kw,), **exc.params)
+                    continue
+                if kw == "x-compute" and not f.kind_def.accepts(result):
+                    self.add("expr-result-type", f.def_path + (kw,), got=_RESULT_NAMES.get(result, result),
+                             title=f.title, kind=f.kind_def.label,
+                             hint="相隔天数是数字：写 结束日期 - 开始日期，并把字段设为 x-kind: integer。"
+                             if result == "date" or f.kind_def.calendar else "检查公式，或改字段的 x-kind。")
                     continue
                 setattr(f, attr, tree)
                 if kw == "x-compute":
                     f.deps = deps
                     computed[f.path] = f
         form.computed_order = self.order_computed(computed)
+        self.compile_rules(form)
+
+    def compile_rules(self, form):
+        """x-rules at the top level (over the form's fields) and in a table's items (over each row)."""
+        places = [(form.definition, ("x-rules",), form.fields, None)]
+        places += [(t.spec.get("items") or {}, t.def_path + ("items", "x-rules"), t.children, t)
+                   for t in form.walk() if t.is_table]
+        for owner, here, level, table in places:
+            rules = owner.get("x-rules") if isinstance(owner, dict) else None
+            for i, item in enumerate(rules if isinstance(rules, list) else []):
+                if not isinstance(item, dict) or not isinstance(item.get("check"), str):
+                    continue
+                at = here + (i,)
+                name = item.get("field")
+                f = _field_named(level, name)
+                if f is None or not f.is_value or (table is None and f.table is not None):
+                    names = [".".join(x.path[len(table.path) if table else 0:]) for x in _iter(level)
+                             if x.is_value and x.table is table]
+                    self.add("rule-unknown-field", at + ("field",), value=name, suggestion=suggestion(name, names))
+                    continue
+                scope = _Scope(form.fields, table)
+                try:
+                    tree, deps = ex.bind(ex.parse(item["check"]), scope)
+                    tree, _ = ex.typecheck(tree, scope)
+                except ex.ExprError as exc:
+                    self.add(exc.name, at + ("check",), **exc.params)
+                    continue
+                message = str(item.get("message") or f"「{f.title}」不符合规则：{item['check']}")
+                form.rules.append(Rule(item["check"], tree, message, f, table, deps))
 
     def order_computed(self, computed: dict) -> list:
         """Topological order of computed fields; reports cycles."""
@@ -460,6 +548,7 @@ class _Compiler:
         return order
 
 
+_RESULT_NAMES = {"number": "数字", "text": "文字", "bool": "是或否", "date": "日期", "month": "年月", "multi": "多选"}
 _TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "true 或 false",
                "object": "「关键字: 值」的形式", "array": "列表(每项以 - 开头)", "null": "空"}
 
@@ -510,7 +599,7 @@ def compile_frozen(definition: dict, filename: str = "<stored>"):
     """A Form from a frozen definition; raises DefinitionError if it no longer compiles."""
     from .errors import DefinitionError
     from .source import Source
-    form, problems = compile_definition(Source(filename, data=copy.deepcopy(definition)), {})
+    form, problems = compile_definition(Source(filename, data=copy.deepcopy(definition)), {})   # frozen: shared merged in
     if form is None:
         raise DefinitionError(problems)
     return form

@@ -36,6 +36,8 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E201", "duplicate-id", "表单 id '{value}' 已在 {other} 中使用", "每个表单的 id 必须唯一,请换一个。"),
     ErrorCode("E202", "missing-title", "字段 '{key}' 没有标题 title", "加上 title: 中文名称,它会印在表格上。"),
     ErrorCode("E203", "unknown-shared", "共享字段 '{value}' 不存在{suggestion}", "共享字段写在 schemas/_shared.yaml 的 fields 下。"),
+    ErrorCode("E219", "no-shared-file", "用了共享字段 x-use: {value},但这个文件夹及其上级都没有 _shared.yaml",
+              "把 _shared.yaml 放进定义所在的文件夹(或上级),或者不用 x-use,直接写出 title 和 x-kind。"),
     ErrorCode("E204", "kind-type-conflict", "字段类型 x-kind '{kind}' 与 type '{type}' 矛盾", "删掉 type,只写 x-kind 即可。"),
     ErrorCode("E205", "choices-missing", "选择题 '{key}' 没有可选项", "用 enum: [选项一, 选项二] 列出可选项。"),
     ErrorCode("E206", "default-not-choice", "默认值 '{value}' 不在可选项 {choices} 中", "把 default 改成可选项之一,或把它加进 enum。"),
@@ -62,6 +64,9 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E308", "compute-cycle", "计算字段互相引用,形成循环:{cycle}", "至少让其中一个字段不依赖其他计算字段。"),
     ErrorCode("E309", "expr-row-outside", "'{name}' 是表格「{title}」每一行里的字段,这里不在表格行中",
               "汇总整列请写 sum({table}.{name})。"),
+    ErrorCode("E310", "expr-date", "公式中的日期用得不对:{detail}", "相隔天数写 结束日期 - 开始日期,几天后写 开始日期 + 天数。"),
+    ErrorCode("E311", "expr-result-type", "公式算出的是{got},而「{title}」是{kind}字段", "{hint}"),
+    ErrorCode("E312", "rule-unknown-field", "规则所属的字段 '{value}' 不存在{suggestion}", "field: 后面写这一层 properties 中的字段名。"),
     ErrorCode("E401", "numbering-pattern", "编号格式 '{value}' 有误:{detail}", "格式示例:DH-{{yyyy}}{{mm}}-{{seq:4}},可用 {{yyyy}} {{yy}} {{mm}} {{dd}} {{seq:N}}。"),
     ErrorCode("E402", "numbering-date-field", "编号所依据的日期字段 '{value}' 不存在或不是日期{suggestion}", "date-field 应写一个 x-kind: date 的字段名。"),
 ]}

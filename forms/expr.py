@@ -12,16 +12,23 @@ in Python, or translated one-to-one into JavaScript (for live totals in the
 browser, with forms/js/expr-runtime.js) and into an Excel formula.
 
 Shared semantics, identical in the three targets: an empty value counts as
-0 (or "" beside text); x / 0 is 0; text compares without regard to case; a multiple-choice value
+0 (or "" beside text); text compares without regard to case; a multiple-choice value
 `==` a text means it includes that choice;
 min/max skip empty cells and give 0 when nothing is left; round() rounds
 half away from zero after cutting to 15 significant digits (as Excel does).
+
+Dates (typed when the definition compiles, `typecheck`): date − date is the number of days
+between them, date ± n is the date n days later or earlier; nothing else computes with a date
+(the linter says so). A formula that needs a date, or a divisor, that is empty gives an empty
+result — never a number computed as if the date were 0. Dividing by 0 is an error that names
+the divisor (in Excel: #DIV/0!).
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .daxie import daxie
@@ -45,9 +52,10 @@ _TOKEN = re.compile(r"""
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<str>"[^"\n]*"|'[^'\n]*'|“[^”\n]*”)
   | (?P<name>[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*(?:\.[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*)*)
-  | (?P<op>==|!=|<=|>=|<>|[-+*/×÷()<>=,，（）])
+  | (?P<op>==|!=|<=|>=|<>|≤|≥|≠|[-+*/×÷()<>=,，（）−－＋＊／＝＜＞])
 """, re.VERBOSE)
-_OP_ALIASES = {"×": "*", "÷": "/", "<>": "!=", "=": "==", "，": ",", "（": "(", "）": ")"}
+_OP_ALIASES = {"×": "*", "÷": "/", "<>": "!=", "=": "==", "，": ",", "（": "(", "）": ")", "−": "-", "－": "-",
+               "＋": "+", "＊": "*", "／": "/", "＝": "==", "＜": "<", "＞": ">", "≤": "<=", "≥": ">=", "≠": "!="}
 
 
 def tokenize(text: str):
@@ -99,7 +107,19 @@ class _Parser:
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             raise ExprError("expr-too-complex", limit=f"{MAX_NODES} 项、{MAX_DEPTH} 层")
 
-    def expression(self, depth=0, min_prec=1):
+    def expression(self, depth=0):
+        """a or b (also 或), over a and b (also 且), over comparisons and arithmetic."""
+        return self._logic(depth, ("or", "或"), lambda d: self._logic(d, ("and", "且"), self.comparison))
+
+    def _logic(self, depth, words, operand):
+        items = [operand(depth + 1)]
+        while self.peek()[0] == "name" and self.peek()[1] in words:
+            self.take()
+            self.count(depth)
+            items.append(operand(depth + 1))
+        return items[0] if len(items) == 1 else ("call", words[0], items)
+
+    def comparison(self, depth=0, min_prec=1):
         left = self.unary(depth + 1)
         while True:
             tok = self.peek()
@@ -107,7 +127,7 @@ class _Parser:
             if prec is None or prec < min_prec:
                 return left
             self.take()
-            right = self.expression(depth + 1, prec + 1)
+            right = self.comparison(depth + 1, prec + 1)
             self.count(depth)
             kind = "cmp" if prec == 1 else "bin"
             left = (kind, tok[1], left, right)
@@ -202,6 +222,8 @@ def bind(tree, scope):
             return ("ref", ref)
         if kind == "neg":
             return ("neg", walk(node[1]))
+        if kind == "bin" and node[1] == "/":
+            return ("div", walk(node[2]), walk(node[3]), "除数")
         if kind in ("bin", "cmp"):
             return (kind, node[1], walk(node[2]), walk(node[3]))
         if kind == "call":
@@ -228,16 +250,124 @@ def refs(tree):
         yield tree[1]
     elif kind == "neg":
         yield from refs(tree[1])
-    elif kind in ("bin", "cmp"):
+    elif kind in ("bin", "cmp", "datecmp"):
         yield from refs(tree[2])
         yield from refs(tree[3])
+    elif kind in ("days", "dateadd", "div"):
+        yield from refs(tree[1])
+        yield from refs(tree[2])
     elif kind == "call":
         for arg in tree[2]:
             yield from refs(arg)
 
 
 def compile_expr(text, scope):
-    return bind(parse(text), scope)
+    """Parse, bind and (when the scope knows the fields' types: `scope.type_of(ref)`) type a formula.
+    Returns (tree, refs)."""
+    tree, deps = bind(parse(text), scope)
+    if hasattr(scope, "type_of"):
+        tree = typecheck(tree, scope)[0]
+    return tree, deps
+
+
+# ---------------------------------------------------------------- types
+# number, text, bool, date (a day), month, multi (a multiple choice), any (unknown: an empty string …)
+_DATE_ONLY = "日期只能相减（得到相隔的天数）或加减天数"
+
+
+def typecheck(tree, scope):
+    """(typed tree, its type). Rewrites date arithmetic into ("days", a, b) and ("dateadd", d, n),
+    a division into ("div", a, b, what the divisor is called); refuses what has no meaning for a
+    date with ExprError('expr-date')."""
+    kind = tree[0]
+    if kind == "num":
+        return tree, "number"
+    if kind == "str":
+        return tree, "any" if tree[1] == "" else "text"
+    if kind == "ref":
+        return tree, scope.type_of(tree[1])
+    if kind == "neg":
+        inner, t = typecheck(tree[1], scope)
+        _numeric(t, "取负")
+        return ("neg", inner), "number"
+    if kind == "bin":
+        op = tree[1]
+        (a, ta), (b, tb) = typecheck(tree[2], scope), typecheck(tree[3], scope)
+        if "month" in (ta, tb):
+            raise ExprError("expr-date", detail="年月不能参与计算；请改用日期字段")
+        if op == "+" and (ta, tb) == ("date", "date"):
+            raise ExprError("expr-date", detail=f"两个日期不能相加，{_DATE_ONLY}")
+        if op in "+-" and ta == "date" and tb in ("number", "any", "bool"):
+            return ("dateadd", a, b if op == "+" else ("neg", b)), "date"
+        if op == "+" and tb == "date" and ta in ("number", "any", "bool"):
+            return ("dateadd", b, a), "date"
+        if op == "-" and (ta, tb) == ("date", "date"):
+            return ("days", a, b), "number"
+        if "date" in (ta, tb):
+            raise ExprError("expr-date", detail=f"{'日期不能用来乘除' if op in '*/' else _DATE_ONLY}")
+        return ("bin", op, a, b), "number"
+    if kind == "div":
+        (a, ta), (b, tb) = typecheck(tree[1], scope), typecheck(tree[2], scope)
+        if {ta, tb} & {"date", "month"}:
+            raise ExprError("expr-date", detail="日期不能用来乘除")
+        return ("div", a, b, _called(b, scope)), "number"
+    if kind == "cmp":
+        (a, ta), (b, tb) = typecheck(tree[2], scope), typecheck(tree[3], scope)
+        dates = {ta, tb} & {"date", "month"}
+        if dates and not ({ta, tb} <= dates | {"any"}):
+            raise ExprError("expr-date", detail="日期只能和日期比较（或和空值 \"\" 比较，看它是否已填）")
+        if dates and "any" not in (ta, tb):   # two dates: no answer while either is empty
+            return ("datecmp", tree[1], a, b), "bool"
+        return ("cmp", tree[1], a, b), "bool"
+    name, args = tree[1], tree[2]
+    typed = [typecheck(x, scope) for x in args]
+    if name == "if":
+        _, (then, t1), (other, t2) = typed
+        result = t1 if t1 == t2 else ("any" if "any" in (t1, t2) and {t1, t2} - {"any"} else "mixed")
+        if result == "mixed" and "date" in (t1, t2):
+            raise ExprError("expr-date", detail="if() 的两个结果一个是日期、一个不是")
+        return ("call", name, [x for x, _ in typed]), (result if result != "mixed" else "any")
+    if name in ("sum", "min", "max", "round", "abs", "daxie"):
+        for _, t in typed:
+            _numeric(t, f"{name}()")
+    return ("call", name, [x for x, _ in typed]), {"and": "bool", "or": "bool", "not": "bool",
+                                                    "daxie": "text"}.get(name, "number")
+
+
+def _numeric(t, what):
+    if t in ("date", "month"):
+        raise ExprError("expr-date", detail=f"日期不能用于{what}，{_DATE_ONLY}")
+
+
+def _called(node, scope) -> str:
+    """What a divisor is called in a message: 「原价」, or 除数."""
+    if node[0] == "ref" and hasattr(scope, "title_of"):
+        return f"「{scope.title_of(node[1])}」"
+    return "除数"
+
+
+class Empty(Exception):
+    """A date or a divisor that the formula needs is empty: the result is empty."""
+
+
+class DivisionByZero(ValueError):
+    def __init__(self, what: str):
+        super().__init__(f"{what}为 0")
+        self.what = what
+
+
+def may_be_empty(tree) -> bool:
+    """Whether evaluating can give an empty result (it uses a date or divides)."""
+    kind = tree[0]
+    if kind in ("days", "dateadd", "div", "datecmp"):
+        return True
+    if kind == "neg":
+        return may_be_empty(tree[1])
+    if kind in ("bin", "cmp"):
+        return may_be_empty(tree[2]) or may_be_empty(tree[3])
+    if kind == "call":
+        return any(may_be_empty(a) for a in tree[2])
+    return False
 
 
 # ---------------------------------------------------------------- Python
@@ -297,9 +427,67 @@ def _flatten(values):
             yield v
 
 
+EMPTY = object()   # what value_of() gives for a formula whose dates or divisor are empty
+
+
 def evaluate(tree, data: dict, row: dict | None = None):
-    """Evaluate a bound tree over a submission (and the current row)."""
+    """Evaluate a bound tree over a submission (and the current row). None when a date or a
+    divisor it needs is empty; DivisionByZero when a divisor is 0."""
+    try:
+        return _eval(tree, data, row)
+    except Empty:
+        return None
+
+
+def value_of(tree, data: dict, row: dict | None = None):
+    """As evaluate(), but EMPTY (not None) for an empty result, so that a computed number is left
+    empty rather than counted as 0."""
+    try:
+        return _eval(tree, data, row)
+    except Empty:
+        return EMPTY
+
+
+def condition(tree, data: dict, row: dict | None = None) -> bool:
+    """A condition's truth: false when it cannot be worked out (an empty date, a divisor of 0)."""
+    try:
+        return truthy(_eval(tree, data, row))
+    except (Empty, DivisionByZero):
+        return False
+
+
+def _day(v):
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise Empty()
+
+
+def _eval(tree, data: dict, row: dict | None = None):
     kind = tree[0]
+    if kind == "days":
+        return (_day(_eval(tree[1], data, row)) - _day(_eval(tree[2], data, row))).days
+    if kind == "dateadd":
+        d = _day(_eval(tree[1], data, row))
+        n = int(round_half_away(_eval(tree[2], data, row)))
+        try:
+            return (d + timedelta(days=n)).isoformat()
+        except OverflowError:
+            raise Empty() from None
+    if kind == "datecmp":
+        a, b = _eval(tree[2], data, row), _eval(tree[3], data, row)
+        if a in (None, "") or b in (None, ""):
+            raise Empty()
+        return compare(tree[1], a, b)
+    if kind == "div":
+        b = _eval(tree[2], data, row)
+        if b is None or b == "":
+            raise Empty()
+        if num(b) == 0:
+            raise DivisionByZero(tree[3])
+        return num(_eval(tree[1], data, row)) / num(b)
     if kind in ("num", "str"):
         return tree[1]
     if kind == "ref":
@@ -311,23 +499,21 @@ def evaluate(tree, data: dict, row: dict | None = None):
         rows = get_path(data, ref.path) or []
         return [r.get(ref.key) if isinstance(r, dict) else None for r in rows]
     if kind == "neg":
-        return -num(evaluate(tree[1], data, row))
+        return -num(_eval(tree[1], data, row))
     if kind == "bin":
-        a, b = num(evaluate(tree[2], data, row)), num(evaluate(tree[3], data, row))
+        a, b = num(_eval(tree[2], data, row)), num(_eval(tree[3], data, row))
         op = tree[1]
         if op == "+":
             return a + b
         if op == "-":
             return a - b
-        if op == "*":
-            return a * b
-        return 0 if b == 0 else a / b
+        return a * b
     if kind == "cmp":
-        return compare(tree[1], evaluate(tree[2], data, row), evaluate(tree[3], data, row))
+        return compare(tree[1], _eval(tree[2], data, row), _eval(tree[3], data, row))
     name, args = tree[1], tree[2]
     if name == "if":
-        return evaluate(args[1] if truthy(evaluate(args[0], data, row)) else args[2], data, row)
-    vals = [evaluate(a, data, row) for a in args]
+        return _eval(args[1] if truthy(_eval(args[0], data, row)) else args[2], data, row)
+    vals = [_eval(a, data, row) for a in args]
     if name == "sum":
         return sum(num(v) for v in _flatten(vals))
     if name in ("min", "max"):
@@ -379,13 +565,19 @@ def to_js(tree) -> str:
         return f"B.col(d, {_js_str(list(ref.path))}, {_js_str(ref.key)})"
     if kind == "neg":
         return f"(-B.n({to_js(tree[1])}))"
+    if kind == "days":
+        return f"B.days({to_js(tree[1])}, {to_js(tree[2])})"
+    if kind == "dateadd":
+        return f"B.dateadd({to_js(tree[1])}, {to_js(tree[2])})"
+    if kind == "div":
+        return f"B.div({to_js(tree[1])}, {to_js(tree[2])}, {_js_str(tree[3])})"
     if kind == "bin":
         a, b = to_js(tree[2]), to_js(tree[3])
-        if tree[1] == "/":
-            return f"B.div({a}, {b})"
         return f"(B.n({a}) {tree[1]} B.n({b}))"
     if kind == "cmp":
         return f"B.cmp({_js_str(tree[1])}, {to_js(tree[2])}, {to_js(tree[3])})"
+    if kind == "datecmp":
+        return f"B.datecmp({_js_str(tree[1])}, {to_js(tree[2])}, {to_js(tree[3])})"
     name, args = tree[1], [to_js(a) for a in tree[2]]
     if name == "if":
         return f"(B.truthy({args[0]}) ? {args[1]} : {args[2]})"
@@ -410,14 +602,24 @@ def to_excel(tree, cells) -> str:
         return locate(tree[1], cells)
     if kind == "neg":
         return f"(-{to_excel(tree[1], cells)})"
+    if kind == "days":
+        a, b = to_excel(tree[1], cells), to_excel(tree[2], cells)
+        return f'IF(OR(({a})="",({b})=""),NA(),({a})-({b}))'
+    if kind == "dateadd":
+        d, k = to_excel(tree[1], cells), to_excel(tree[2], cells)
+        return f'IF(({d})="",NA(),({d})+ROUND({k},0))'
+    if kind == "div":
+        a, b = to_excel(tree[1], cells), to_excel(tree[2], cells)
+        return f'IF(({b})="",NA(),({a})/({b}))'   # a 0 divisor shows #DIV/0!
     if kind == "bin":
         a, b = to_excel(tree[2], cells), to_excel(tree[3], cells)
-        if tree[1] == "/":
-            return f"IF(({b})=0,0,({a})/({b}))"
         return f"({a}{tree[1]}{b})"
-    if kind == "cmp":
+    if kind in ("cmp", "datecmp"):
         op = {"==": "=", "!=": "<>"}.get(tree[1], tree[1])
-        return f"({to_excel(tree[2], cells)}{op}{to_excel(tree[3], cells)})"
+        a, b = to_excel(tree[2], cells), to_excel(tree[3], cells)
+        if kind == "datecmp":
+            return f'IF(OR(({a})="",({b})=""),NA(),({a}){op}({b}))'
+        return f"({a}{op}{b})"
     name, args = tree[1], [to_excel(a, cells) for a in tree[2]]
     if name == "if":
         return f"IF({args[0]},{args[1]},{args[2]})"
@@ -426,6 +628,11 @@ def to_excel(tree, cells) -> str:
     if name == "daxie":
         return excel_daxie(args[0])
     return f"{_EXCEL_FUNCS[name]}({','.join(args)})"
+
+
+def excel_empty_when_missing(tree, formula: str) -> str:
+    """A computed cell's formula that is empty ("") where the engine's value is empty."""
+    return f'_xlfn.IFNA({formula},"")' if may_be_empty(tree) else formula   # IFNA: Excel 2013+
 
 
 def locate(ref: Ref, cells):

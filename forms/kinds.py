@@ -122,6 +122,7 @@ class Kind:
     tall = False                # a grid row of several lines
     wraps = False               # free text: a long value runs over several lines of its cell
     align = "left"              # where a value sits in a table cell: left, center or right
+    display_suffix = ""         # printed after the value (the % of a percent)
     decimals: int | None = None  # a computed value is rounded to this many places (x-round overrides)
     width = 6                   # printed column width, in Chinese characters
     max_length: int | None = None   # default cap on characters when the definition states none
@@ -240,13 +241,36 @@ class Kind:
     def widget_of(self, f) -> str:
         return self.widget
 
+    def expr_type(self, f) -> str:
+        """What a formula sees of a value of this kind: number, text, bool, date, month or multi."""
+        if self.numeric:
+            return "number"
+        if self.calendar:
+            return "date" if self.calendar == "day" else "month"
+        if self.json_type == "boolean":
+            return "bool"
+        if self.repeated:
+            return "multi"
+        if self.enumerated and self.choices(f) and all(isinstance(c, (int, float)) for c in self.choices(f)):
+            return "number"
+        return "text"
+
+    def accepts(self, result_type: str) -> bool:
+        """Whether a formula's result of `result_type` can be this kind's computed value."""
+        if self.numeric:
+            return result_type in ("number", "bool", "any")
+        if self.calendar == "day":
+            return result_type in ("date", "any")
+        return True
+
     def compact(self, f, value) -> str:
         """A value in a narrow table cell."""
         return self.display(f, value)
 
     def browser(self) -> dict:
         """What form.js needs of the kind, as data."""
-        return {"numeric": self.numeric, "decimals": self.decimals, "money": self.money}
+        return {"numeric": self.numeric, "decimals": self.decimals, "money": self.money, "calendar": self.calendar,
+                "suffix": self.display_suffix}
 
 
 class TextKind(Kind):
@@ -392,22 +416,28 @@ class NumberKind(Kind):
         return super().display(f, value)[:40]
 
     def rule(self, f) -> tuple:
-        """(what the value must be, e.g. "0 到 100 之间的整数"; the Excel validation of it)."""
+        """(what the value must be, e.g. "0 到 100 之间的整数" or "大于 0 的数字"; the Excel validation
+        of it). Exclusive bounds read 大于/小于, inclusive ones 不小于/不大于 (Excel's validation takes
+        the nearest it can say: an exclusive bound beside an inclusive one is checked as inclusive)."""
+        s = f.spec
         lo, hi = self.bounds(f)
+        xlo, xhi = s.get("exclusiveMinimum"), s.get("exclusiveMaximum")
         what = "整数" if self.is_integer(f) else "数字"
-        if lo is not None and hi is not None:
+        if lo is not None and hi is not None and xlo is None and xhi is None:
             return f"{_n(lo)} 到 {_n(hi)} 之间的{what}", {"operator": "between", "formula1": str(lo),
                                                        "formula2": str(hi)}
-        if lo is not None:
-            return f"不小于 {_n(lo)} 的{what}", {"operator": "greaterThanOrEqual", "formula1": str(lo)}
-        if hi is not None:
-            return f"不大于 {_n(hi)} 的{what}", {"operator": "lessThanOrEqual", "formula1": str(hi)}
-        if "exclusiveMinimum" in f.spec:
-            return f"大于 {_n(f.spec['exclusiveMinimum'])} 的{what}", {
-                "operator": "greaterThan", "formula1": str(f.spec["exclusiveMinimum"])}
-        if "exclusiveMaximum" in f.spec:
-            return f"小于 {_n(f.spec['exclusiveMaximum'])} 的{what}", {
-                "operator": "lessThan", "formula1": str(f.spec["exclusiveMaximum"])}
+        low = f"大于 {_n(xlo)}" if xlo is not None else f"不小于 {_n(lo)}" if lo is not None else ""
+        high = f"小于 {_n(xhi)}" if xhi is not None else f"不大于 {_n(hi)}" if hi is not None else ""
+        a = xlo if xlo is not None else lo
+        b = xhi if xhi is not None else hi
+        if low and high:
+            return f"{low} 且{high} 的{what}", {"operator": "between", "formula1": str(a), "formula2": str(b)}
+        if low:
+            return f"{low} 的{what}", {"operator": "greaterThan" if xlo is not None else "greaterThanOrEqual",
+                                       "formula1": str(a)}
+        if high:
+            return f"{high} 的{what}", {"operator": "lessThan" if xhi is not None else "lessThanOrEqual",
+                                        "formula1": str(b)}
         return what, {"operator": "between", "formula1": "-999999999999999", "formula2": "999999999999999"}
 
     def phrase(self, f) -> str:
@@ -500,9 +530,11 @@ class PercentKind(NumberKind):
     name, label = "percent", "百分比"
     width = 4
 
+    display_suffix = "%"
+
     def display(self, f, value) -> str:
         text = super().display(f, value)
-        return f"{text}%" if text else ""
+        return f"{text}{self.display_suffix}" if text else ""
 
     def excel_format(self, f) -> str:
         digits = f.spec.get("x-round")
@@ -519,6 +551,7 @@ class ScoreKind(NumberKind):
 class DateKind(Kind):
     name, label, json_type, format = "date", "日期", "string", "date"
     input_type, width, calendar = "date", 6, "day"
+    computable = True           # 截止日期: 开始日期 + 30
     align = "center"
     blank = "　　　年　　月　　日"
     hint = "填写日期，例如 2026-03-05"
@@ -572,6 +605,7 @@ class DateKind(Kind):
 class MonthKind(DateKind):
     name, label, format = "month", "年月", "month"
     input_type, width, calendar = "month", 5, "month"
+    computable = False
     blank = "　　　年　　月"
     hint = "填写年月，例如 2026-03"
 

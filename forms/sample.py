@@ -8,10 +8,41 @@ from __future__ import annotations
 
 import random
 
+from . import expr as ex
+
 
 def sample_submission(form, seed: int = 0, rows: int = 3) -> dict:
     rng = random.Random(seed)
-    return _object(form.fields, rng, rows)
+    data = _object(form.fields, rng, rows)
+    _keep_rules(form, data)
+    return data
+
+
+def _keep_rules(form, data) -> None:
+    """Make the sample keep the form's x-rules of the shape `a >= b` (end date after start …):
+    where one does not hold, the two values change places."""
+    for rule in form.rules:
+        tree = rule.check
+        if tree[0] not in ("cmp", "datecmp") or tree[2][0] != "ref" or tree[3][0] != "ref":
+            continue
+        a, b = tree[2][1], tree[3][1]
+        owners = [(data, None)] if rule.table is None else \
+            [(data, r) for r in ex.get_path(data, rule.table.path) or [] if isinstance(r, dict)]
+        for top, row in owners:
+            value = ex.value_of(tree, top, row)
+            if value is ex.EMPTY or ex.truthy(value):
+                continue
+            (ha, ka), (hb, kb) = _slot(top, row, a), _slot(top, row, b)
+            if ka in ha and kb in hb:
+                ha[ka], hb[kb] = hb[kb], ha[ka]
+
+
+def _slot(data, row, ref):
+    """(the dict holding a ref's value, its key)."""
+    if ref.kind == "row":
+        return row, ref.key
+    owner = ex.get_path(data, ref.path[:-1]) if len(ref.path) > 1 else data
+    return owner, ref.path[-1]
 
 
 def _object(fields: dict, rng, rows) -> dict:

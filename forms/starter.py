@@ -31,9 +31,14 @@ x-numbering:                     # remove if the form has no serial number
 required: [customer_name, fill_date]
 properties:
   customer_name:
-    x-use: customer_name         # a shared field from schemas/_shared.yaml
+    title: 客户名称
+    x-kind: text
+    maxLength: 100
+    # in the catalog's folder you may write instead:  x-use: customer_name
+    # (a shared field from _shared.yaml; docs/authoring.md lists them all)
   fill_date:
-    x-use: fill_date
+    title: 填表日期
+    x-kind: date
   items:                         # a table of line items
     title: 明细
     x-kind: table
@@ -46,13 +51,18 @@ properties:
           x-kind: text
           x-width: 12            # column width in Chinese characters
         quantity:
-          x-use: quantity
+          title: 数量
+          x-kind: integer
+          minimum: 0
           x-width: 5
         price:
-          x-use: unit_price
+          title: 单价
+          x-kind: money
+          minimum: 0
           x-width: 6
         amount:
-          x-use: amount
+          title: 金额
+          x-kind: money
           x-compute: quantity * price   # computed, read-only
           x-width: 8
   total:
@@ -60,11 +70,13 @@ properties:
     x-kind: money
     x-compute: sum(items.amount)
   total_in_words:
-    x-use: amount_in_words
+    title: 合计金额(大写)
+    x-kind: text
     x-compute: daxie(total)
   remark:
-    x-use: remark
+    title: 备注
     x-kind: textarea
+    maxLength: 500
 """
 
 

@@ -88,6 +88,67 @@ def validator_of(form):
     return v
 
 
+def computed_schema(fields: dict) -> dict:
+    """JSON Schema of the constraints a definition states on computed fields (checked after computing)."""
+    props = {}
+    for f in fields.values():
+        if f.computed:
+            s = {k: f.spec[k] for k in _COPY_KEYWORDS + ("enum", "const") if k in f.spec}
+            if s:
+                props[f.key] = s
+        elif f.is_section:
+            inner = computed_schema(f.children)
+            if inner["properties"]:
+                props[f.key] = inner
+        elif f.is_table:
+            inner = computed_schema(f.children)
+            if inner["properties"]:
+                props[f.key] = {"type": "array", "items": inner}
+    return {"type": "object", "properties": props}
+
+
+_computed_validators: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def computed_validator_of(form):
+    v = _computed_validators.get(form)
+    if v is None:
+        v = _computed_validators[form] = _Validator(computed_schema(form.fields), format_checker=_FORMATS)
+    return v
+
+
+def _broken_rules(form, data) -> list:
+    """Errors of the cross-field rules (x-rules) that do not hold: the author's message, at the
+    rule's field (of each row, for a table's rule). A rule over an empty date is not checked."""
+    errors = []
+    for rule in form.rules:
+        if rule.table is None:
+            if not _holds(rule.check, data, None):
+                errors.append(_rule_error(form, rule.field.path, rule.message))
+            continue
+        for i, row in enumerate(ex.get_path(data, rule.table.path) or []):
+            if isinstance(row, dict) and not _holds(rule.check, data, row):
+                errors.append(_rule_error(form, rule.table.path + (i, rule.field.key), rule.message))
+    return errors
+
+
+def _holds(check, data, row) -> bool:
+    try:
+        value = ex.value_of(check, data, row)
+    except ex.DivisionByZero:
+        return True   # the computed field that divides says so already
+    return value is ex.EMPTY or ex.truthy(value)
+
+
+def _rule_error(form, path, message) -> dict:
+    """The rule's own message; on a table row, after 「表名」第 N 行."""
+    err = _error(form, path, "detail", "")
+    if len(path) >= 3 and isinstance(path[-2], int):
+        table = form.field_at(path[:-2])
+        message = f"{table.title}第 {path[-2] + 1} 行：{message}"
+    return {**err, "message": message}
+
+
 @dataclass
 class Result:
     data: dict | None = None
@@ -117,6 +178,10 @@ def check(form, data) -> Result:
     errors.extend(_conditional_required(form, data, hidden))
     if not errors:
         errors.extend(_error(form, path, "detail", detail) for path, detail in compute(form, data))
+    if not errors:
+        for err in computed_validator_of(form).iter_errors(data):
+            errors.extend(e for e in _translate(form, err, computed=True) if e not in errors)
+        errors.extend(_broken_rules(form, data))
     if errors:
         errors.sort(key=lambda e: e["path"])
         return Result(errors=errors)
@@ -220,14 +285,14 @@ def compute(form, data: dict) -> list:
     problems = []
     for f in form.computed_order:
         if f.table is None:
-            detail = _store(f, _owner(data, f.path[:-1]), lambda: ex.evaluate(f.compute, data))
+            detail = _store(f, _owner(data, f.path[:-1]), lambda: ex.value_of(f.compute, data))
             if detail:
                 problems.append((f.path, detail))
         else:
             rows = ex.get_path(data, f.table.path)
             for i, row in enumerate(rows if isinstance(rows, list) else []):
                 if isinstance(row, dict):
-                    detail = _store(f, row, lambda: ex.evaluate(f.compute, data, row))
+                    detail = _store(f, row, lambda: ex.value_of(f.compute, data, row))
                     if detail:
                         problems.append((f.table.path + (i, f.key), detail))
     return problems
@@ -247,13 +312,23 @@ OUT_OF_RANGE = f"的计算结果超出范围（绝对值须小于 {NUMBER_LIMIT:
 
 
 def _store(f, obj, evaluate) -> str | None:
-    """Compute and store a value as its kind holds it; on failure store None and say why."""
+    """Compute and store a value as its kind holds it; on failure store None and say why. An empty
+    result (a date or divisor it needs is empty) leaves the field empty."""
     kd = f.kind_def
     try:
         value = evaluate()
+    except ex.DivisionByZero as exc:
+        obj[f.key] = None
+        return f"无法计算：{exc.what}为 0"
     except (ValueError, ArithmeticError) as exc:   # 大写 of an amount beyond 一万亿, …
         obj[f.key] = None
         return f"无法计算：{str(exc).replace(',', '，')}"
+    if value is ex.EMPTY:
+        obj.pop(f.key, None)
+        return None
+    if kd.calendar:
+        obj[f.key] = value if isinstance(value, str) else None
+        return None
     if kd.numeric:
         value = ex.num(value)
         if not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
@@ -287,12 +362,12 @@ def _apply_conditions(form, data) -> set:
         if f.when is None:
             continue
         if f.table is None:
-            if not ex.truthy(ex.evaluate(f.when, data)):
+            if not ex.condition(f.when, data):
                 hidden.add(f.path)
                 _owner(data, f.path[:-1]).pop(f.key, None)
         else:
             for i, row in enumerate(ex.get_path(data, f.table.path) or []):
-                if isinstance(row, dict) and not ex.truthy(ex.evaluate(f.when, data, row)):
+                if isinstance(row, dict) and not ex.condition(f.when, data, row):
                     hidden.add(f.table.path + (i, f.key))
                     row.pop(f.key, None)
     return hidden
@@ -353,7 +428,16 @@ def _error(form, path, kind, detail=None) -> dict:
             "message": f"{label(form, safe)}{text}"}
 
 
-def _translate(form, err) -> list:
+def _translate(form, err, computed: bool = False) -> list:
+    out = _translate_one(form, err)
+    if computed:   # the value is the engine's: say what it came to
+        shown = form.field_at(tuple(err.absolute_path))
+        value = shown.display(err.instance) if shown is not None else str(err.instance)
+        out = [{**e, "message": f"{e['message']}（计算结果为 {value}）"} for e in out]
+    return out
+
+
+def _translate_one(form, err) -> list:
     path = tuple(err.absolute_path)
     v = err.validator
     if v == "required":

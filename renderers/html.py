@@ -61,10 +61,14 @@ class HtmlRenderer(Renderer):
                 formulas[("when", f.path)] = len(conditions)
                 conditions.append({"table": list(f.table.path) if f.table else None,
                                    "fn": f"function (d, r) {{ return {to_js(f.when)}; }}"})
+        rules = [{"table": list(r.table.path) if r.table else None, "field": r.field.key,
+                  "path": list(r.field.path), "message": r.message,
+                  "fn": f"function (d, r) {{ return {to_js(r.check)}; }}"} for r in form.rules]
         kinds = json.dumps(browser_kinds(), ensure_ascii=False).replace("<", "\\u003c")
         script = ("(function (B) { BiaogeForm.init(document.getElementById('biaoge-form'), {computed: ["
                   + ", ".join(_js_entry(c) for c in computed) + "], conditions: ["
-                  + ", ".join(_js_entry(c) for c in conditions) + "], kinds: " + kinds + "}); })(BiaogeExpr);")
+                  + ", ".join(_js_entry(c) for c in conditions) + "], rules: ["
+                  + ", ".join(_js_entry(r) for r in rules) + "], kinds: " + kinds + "}); })(BiaogeExpr);")
         env = environment()
         return env.get_template("fill.html.j2").render(
             form=form, values=values, errors=errors or [], error_map=error_map, action=action,

@@ -7,6 +7,7 @@ Files named `_*.yaml` are not forms: `_shared.yaml` holds shared fields. The cor
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,17 +41,37 @@ class Catalog:
         return None
 
     def by_chapter(self) -> dict:
-        """Forms grouped by chapter, in file order: schemas/NN-chapter/NN-form.yaml sorts as the paper binder."""
-        out: dict = {}
+        """Forms grouped by chapter: chapters in the seed's order (第一章, 第二章 … by their number,
+        then unnumbered ones as their files come), forms in file order within a chapter
+        (schemas/NN-chapter/NN-form.yaml sorts as the paper binder)."""
+        groups: dict = {}
         for form in sorted(self.forms.values(), key=lambda f: f.filename):
-            out.setdefault(form.chapter or "未分章", []).append(form)
-        return out
+            groups.setdefault(form.chapter or "未分章", []).append(form)
+        order = {c: (chapter_number(c), i) for i, c in enumerate(groups)}
+        return {c: groups[c] for c in sorted(groups, key=order.get)}
 
     def require(self, form_id: str):
         form = self.get(form_id)
         if form is None:
             raise KeyError(form_id)
         return form
+
+
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def chapter_number(chapter: str) -> float:
+    """第三章 → 3, 第十二章 → 12; a chapter without a number sorts after the numbered ones."""
+    m = re.match(r"第([一二三四五六七八九十]+|\d+)章", chapter or "")
+    if not m:
+        return float("inf")
+    text = m.group(1)
+    if text.isdigit():
+        return int(text)
+    if text.startswith("十"):
+        text = "一" + text
+    tens, _, ones = text.partition("十")
+    return (_NUMERALS[tens] * 10 + (_NUMERALS[ones] if ones else 0)) if "十" in text else _NUMERALS[text]
 
 
 def _read(path: Path, display: str):
@@ -92,12 +113,13 @@ def load_catalog(root, display_root: Path | None = None) -> Catalog:
         except ValueError:
             return str(p)
 
-    shared = {}
+    shared = None   # no _shared.yaml: a definition's x-use says so
     sf = shared_file(root)
     if sf is not None:
         text, problem = _read(sf, show(sf))
         if problem:
             cat.problems.append(problem)
+            shared = {}
         else:
             shared, problems = check_shared(parse(text, show(sf)))
             cat.problems += problems

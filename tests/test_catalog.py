@@ -72,3 +72,14 @@ def test_quoted_fragments_are_on_the_blank_form(catalog, entry):
     for fragment in entry["fragments"] + SECTIONS.get(entry["title"], []):
         assert squash(fragment).replace(":", ":") in text.replace(":", ":"), \
             f"{entry['title']}: {fragment!r} not on the blank PDF"
+
+
+def test_chapters_in_the_seed_order_whatever_the_file_names(make_schemas):
+    from services.catalog import chapter_number, load_catalog
+    files = {}
+    for name, chapter in [("a.yaml", "第三章 促销管理"), ("b.yaml", "业务单据"), ("c.yaml", "第十二章 附录"),
+                          ("d.yaml", "第一章 销售管理"), ("e.yaml", "第四章 客户服务管理")]:
+        files[name] = f"x-form: {{id: f_{name[0]}, title: 表{name[0]}, chapter: {chapter}}}\nproperties:\n  n: {{title: 名称}}\n"
+    cat = load_catalog(make_schemas(files))
+    assert list(cat.by_chapter()) == ["第一章 销售管理", "第三章 促销管理", "第四章 客户服务管理", "第十二章 附录", "业务单据"]
+    assert [chapter_number(c) for c in ("第十章", "第十一章", "第二十章", "第7章")] == [10, 11, 20, 7]

@@ -44,3 +44,12 @@ def test_doc_examples_use_real_messages():
     codes = set(re.findall(r"\bE\d{3}\b", DOC))
     assert len(codes) >= 10
     assert codes <= {e.code for e in CATALOGUE.values()}
+
+
+def test_every_shared_field_listed_with_its_kind():
+    import yaml
+    shared = yaml.safe_load((ROOT / "schemas" / "_shared.yaml").read_text("utf-8"))["fields"]
+    for key, spec in shared.items():
+        row = re.search(rf"^\| `{key}` \| ([^|]+) \| `([a-z]+)` \|", DOC, re.M)
+        assert row, f"shared field {key} not listed in docs/authoring.md"
+        assert (row.group(1).strip(), row.group(2)) == (spec["title"], spec["x-kind"]), key

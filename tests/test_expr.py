@@ -35,7 +35,10 @@ properties:
 
 
 class Scope:
-    """Resolve names of the test form; row names when `row` is set."""
+    """Resolve names of the test form; row names when `row` is set; and their types."""
+    TYPES = {"a": "number", "b": "number", "c": "number", "s": "text", "t": "text", "d1": "date", "d2": "date",
+             "qty": "number", "price": "number"}
+    TITLES = {"a": "甲", "b": "乙", "c": "丙", "d1": "开始日期", "d2": "结束日期", "qty": "数量", "price": "单价"}
 
     def __init__(self, row=False):
         self.row = row
@@ -45,52 +48,72 @@ class Scope:
             return ex.Ref("row", ("items",), dotted)
         if dotted.startswith("items."):
             return ex.Ref("column", ("items",), dotted.split(".")[1])
-        if dotted in ("a", "b", "c", "s", "t"):
+        if dotted in ("a", "b", "c", "s", "t", "d1", "d2"):
             return ex.Ref("field", (dotted,))
         raise ex.ExprError("expr-unknown-field", name=dotted)
 
+    def type_of(self, ref):
+        return self.TYPES[ref.key or ref.path[-1]]
+
+    def title_of(self, ref):
+        return self.TITLES.get(ref.key or ref.path[-1], "?")
+
 
 FORM_CASES = [
-    "a + b * c", "(a + b) * c", "a - b - c", "a / b", "b / a", "-a + 2", "a × b ÷ 4",
+    "a + b * c", "(a + b) * c", "a - b - c", "a / b", "b / a", "-a + 2", "a × b ÷ 4", "a − b",
     "round(a, 2)", "round(a * 1.13, 1)", "round(-2.5)", "round(2.5)", "abs(c)",
     "sum(items.qty)", "sum(items.price)", "min(items.price)", "max(items.qty)",
     "sum(a, b, c)", "min(a, b)", "max(a, b, c)", "if(a > b, a, b)",
     'if(s == "转账", 1, 2)', 'if(s = "现金", 1, 2)', 'if(t == "ABC", "相同", "不同")', 'if(s != "", 1, 0)',
     "if(and(a > 0, b > 0), 1, 0)", 'if(or(c < 0, s == "现金"), 1, 0)', "if(not(a), 1, 0)",
-    "if(c >= 100, 1, 0)", "if(a <= b, 1, 0)", "if(a <> b, 1, 0)",
+    "if(c >= 100, 1, 0)", "if(a <= b, 1, 0)", "if(a <> b, 1, 0)", "if(a ≥ b, 1, 0)",
     "daxie(a)", "daxie(sum(items.price))", "daxie(a * b)", "daxie(c)", "大写(c + 0.5)",
     "sum(items.price) * 1.13", "round(sum(items.price) / 3, 2)",
+    # dates: days between, days after, comparisons, emptiness
+    "d2 - d1", "d2 - d1 + 1", "d1 + 30", "d1 - 7", "d1 + c", "round((d2 - d1) / 7, 1)",
+    "if(d2 >= d1, 1, 0)", 'if(d1 == "", 1, 0)', "if(d2 - d1 > 1, 1, 0)",
 ]
 ROW_CASES = ["qty * price", "if(qty > 2, price, 0)", "round(price * 1.13, 2)", "daxie(qty * price)",
              "qty * price / sum(items.price)"]
 
 DATA = [
-    {"a": 12.5, "b": 4, "c": 3, "s": "转账", "t": "abc",
+    {"a": 12.5, "b": 4, "c": 3, "s": "转账", "t": "abc", "d1": "2026-05-20", "d2": "2026-05-22",
      "items": [{"qty": 3, "price": 12.5}, {"qty": 10, "price": 2.05}, {"qty": 1, "price": 0.1}]},
-    {"a": 0, "b": 0, "c": -7, "t": "ABC",
+    {"a": 0, "b": 0, "c": -7, "t": "ABC", "d1": "2024-02-28", "d2": "2024-03-01",
      "items": [{"qty": 2, "price": 1.005}, {"price": 3}, {"qty": 4}]},
-    {"a": -1234.565, "b": 3, "c": 100, "s": "现金", "t": "xyz",
+    {"a": -1234.565, "b": 3, "c": 100, "s": "现金", "t": "xyz", "d1": "2026-12-31",
      "items": [{"qty": 1, "price": 10010.05}, {"qty": 0, "price": 0}, {"qty": 7, "price": 99.99}]},
     {"b": -2.5, "s": "转账", "items": [{}, {}, {}]},
 ]
-COLS = {"a": "A", "b": "B", "c": "C", "s": "D", "t": "E"}
+COLS = {"a": "A", "b": "B", "c": "C", "s": "D", "t": "E", "d1": "H", "d2": "I"}
 ROWCOLS = {"qty": "F", "price": "G"}
+DIV0 = "#DIV/0!"
 
 
 def compiled():
-    return ([ex.compile_expr(t, Scope())[0] for t in FORM_CASES],
-            [ex.compile_expr(t, Scope(row=True))[0] for t in ROW_CASES])
+    """(form trees, row trees, their result types)."""
+    forms = [ex.typecheck(ex.bind(ex.parse(t), Scope())[0], Scope()) for t in FORM_CASES]
+    rows = [ex.typecheck(ex.bind(ex.parse(t), Scope(row=True))[0], Scope(row=True)) for t in ROW_CASES]
+    return [t for t, _ in forms], [t for t, _ in rows], [k for _, k in forms + rows]
+
+
+def outcome(tree, data, row=None):
+    """What a formula comes to: a value, None (an empty reference), ex.EMPTY (empty: a date or a
+    divisor it needs is empty) or DIV0."""
+    try:
+        return ex.value_of(tree, data, row)
+    except ex.DivisionByZero:
+        return DIV0
 
 
 def python_results():
-    forms, rows = compiled()
-    out = []
-    for d in DATA:
-        out.append([ex.evaluate(t, d) for t in forms] + [ex.evaluate(t, d, d["items"][0]) for t in rows])
-    return out
+    forms, rows, _ = compiled()
+    return [[outcome(t, d) for t in forms] + [outcome(t, d, d["items"][0]) for t in rows] for d in DATA]
 
 
 def normal(v):
+    if v is ex.EMPTY:
+        return None
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, (int, float)):
@@ -99,12 +122,13 @@ def normal(v):
 
 
 def test_javascript_agrees_with_python():
-    forms, rows = compiled()
+    forms, rows, _ = compiled()
     fns = [f"function(d, r) {{ return {ex.to_js(t)}; }}" for t in forms + rows]
     script = (f"const B = require({json.dumps(str(RUNTIME))});\n"
               f"const fns = [{', '.join(fns)}];\n"
               f"const data = {json.dumps(DATA, ensure_ascii=False)};\n"
-              "console.log(JSON.stringify(data.map(d => fns.map(f => f(d, d.items[0])))));")
+              "const one = (f, d) => { const x = B.run(f, d, d.items[0]); return x.error ? '#DIV/0!' : x.value; };\n"
+              "console.log(JSON.stringify(data.map(d => fns.map(f => one(f, d)))));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     js = json.loads(out)
     py = python_results()
@@ -129,18 +153,22 @@ class Cells:
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by `make test`")
 def test_excel_agrees_with_python(tmp_path):
-    forms, rows = compiled()
+    from datetime import date
+    forms, rows, types = compiled()
     wb = openpyxl.Workbook()
     ws = wb.active
     for k, d in enumerate(DATA):
         top = 1 + k * 5
         for key, col in COLS.items():
-            ws[f"{col}{top}"] = d.get(key)
+            v = d.get(key)
+            ws[f"{col}{top}"] = date.fromisoformat(v) if key in ("d1", "d2") and v else v
         for i, item in enumerate(d["items"]):
             for key, col in ROWCOLS.items():
                 ws[f"{col}{top + 1 + i}"] = item.get(key)
-        for i, tree in enumerate(forms + rows):
-            ws.cell(top, 10 + i, "=" + ex.to_excel(tree, Cells(top)))
+        for i, (tree, kind) in enumerate(zip(forms + rows, types)):
+            cell = ws.cell(top, 10 + i, "=" + ex.excel_empty_when_missing(tree, ex.to_excel(tree, Cells(top))))
+            if kind == "date":
+                cell.number_format = "yyyy-mm-dd"
     integers = [1, 10, 11, 101, 110, 1001, 1010, 10010, 100000, 100010, 1000010, 10000000, 100000000, 100010000,
                 100000001, 123456789, 200300, 101010101, 300000000000]
     for i, n in enumerate(integers):
@@ -157,7 +185,7 @@ def test_excel_agrees_with_python(tmp_path):
     for k, prow in enumerate(python_results()):
         excel = table[k * 5][9:9 + len(prow)]
         for case, p, x in zip(FORM_CASES + ROW_CASES, prow, excel):
-            p = 0 if p is None else p  # a spreadsheet shows an empty reference as 0
+            p = 0 if p is None else "" if p is ex.EMPTY else p  # a spreadsheet shows an empty reference as 0
             if isinstance(p, str):
                 assert x == p, f"data set {k}, {case}: python {p!r}, excel {x!r}"
             else:
@@ -171,7 +199,8 @@ def value(text, data=None, row=None):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9), ("7 / 2", 3.5), ("1 / 0", 0), ("-3 + 1", -2), ("2 × 3 ÷ 4", 1.5),
+    ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9), ("7 / 2", 3.5), ("1 / a", None), ("-3 + 1", -2), ("2 × 3 ÷ 4", 1.5),
+    ("5 − 2", 3), ("5 － 2", 3),
     ("round(2.5)", 3), ("round(-2.5)", -3), ("round(1.005, 2)", 1.01), ("abs(-4)", 4),
     ('if(1 > 2, "是", "否")', "否"), ('"ABC" == "abc"', True), ("a + 1", 1), ("min(items.qty)", 0),
     ("sum(items.qty)", 0), ("max(1, 5, 3)", 5), ("and(1, 0)", False), ("or(0, 1)", True), ("not(0)", True),

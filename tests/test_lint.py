@@ -81,8 +81,15 @@ CASES = {
     "layout-unknown-field": (BASE + "x-layout:\n  header:\n    - field: nmae  # <-\n", "/x-layout/header/0/field",
                              "是否想写 'name'"),
     "line-item-empty": (BASE + "x-layout:\n  signatures:\n    - blank: line  # <-\n", "/x-layout/signatures/0", None),
-    "bad-compute-kind": (BASE + "  day:\n    title: 日期\n    x-kind: date\n    x-compute: qty + 1  # <-\n",
-                         "/properties/day/x-compute", "date"),
+    "bad-compute-kind": (BASE + "  tel:\n    title: 电话\n    x-kind: phone\n    x-compute: qty + 1  # <-\n",
+                         "/properties/tel/x-compute", "phone"),
+    "expr-date": (BASE + "  d1: {title: 开始日期, x-kind: date}\n  n:\n    title: 天数\n    x-kind: integer\n"
+                  "    x-compute: d1 * 2  # <-\n", "/properties/n/x-compute", "日期不能用来乘除"),
+    "expr-result-type": (BASE + "  d1: {title: 开始日期, x-kind: date}\n  d2: {title: 结束日期, x-kind: date}\n"
+                         "  due:\n    title: 到期日\n    x-kind: date\n    x-compute: d2 - d1  # <-\n",
+                         "/properties/due/x-compute", "公式算出的是数字"),
+    "rule-unknown-field": (BASE + "x-rules:\n  - check: qty > 0\n    field: qyt  # <-\n    message: 数量要大于 0\n",
+                           "/x-rules/0/field", "是否想写 'qty'"),
     "compute-required": (BASE + "  double:\n    title: 两倍\n    x-kind: integer\n    x-compute: qty * 2\n"
                          "required: [name, double]  # <-\n", "/required/1", "double"),
     "limit-too-big": (TABLE.replace("    x-kind: table\n", "    x-kind: table\n    maxItems: 9000  # <-\n"),
@@ -156,8 +163,27 @@ def test_unreadable_file_is_reported_and_others_load(make_schemas):
     assert "demo" in cat.forms
 
 
+def test_x_use_without_a_shared_file(tmp_path):
+    """A folder with no _shared.yaml: x-use says so, once per field (no knock-on missing titles);
+    and `biaoge new` writes a starter that validates there."""
+    from click.testing import CliRunner
+
+    from cli import main
+    (tmp_path / "y.yaml").write_text("x-form: {id: y, title: 乙表}\nproperties:\n  c:\n    x-use: customer_name\n"
+                                     "  d:\n    x-use: phone\n", "utf-8")
+    cat = load_catalog(tmp_path, display_root=tmp_path)
+    assert [(p.name, p.line, p.pointer) for p in cat.problems] == [
+        ("no-shared-file", 4, "/properties/c/x-use"), ("no-shared-file", 6, "/properties/d/x-use")]
+    assert "没有 _shared.yaml" in str(cat.problems[0])
+    (tmp_path / "y.yaml").unlink()
+    r = CliRunner().invoke(main, ["new", "starter_x", "--schemas", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert r.exit_code == 0 and "全部通过" in r.output, r.output
+
+
 def test_every_catalogue_code_is_tested():
-    covered = set(CASES) | {"duplicate-id", "read-failed"}
+    covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"}
     assert covered == set(CATALOGUE)
 
 

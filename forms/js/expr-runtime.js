@@ -1,7 +1,9 @@
 /* Runtime for formulas translated by forms/expr.py (to_js).
- * Same semantics as the Python evaluator: empty counts as 0, x/0 is 0,
- * text compares without case, min/max skip empty values, round() rounds
- * half away from zero, daxie() writes RMB amounts in uppercase. */
+ * Same semantics as the Python evaluator: empty counts as 0, text compares
+ * without case, min/max skip empty values, round() rounds half away from zero,
+ * daxie() writes RMB amounts in uppercase; date − date is days, date ± n a date;
+ * a formula needing an empty date or divisor is empty (B.run gives null);
+ * dividing by 0 is an error naming the divisor (B.run gives its message). */
 (function (root) {
   "use strict";
   var DIGITS = "零壹贰叁肆伍陆柒捌玖", SMALL = ["", "拾", "佰", "仟"], GROUPS = ["", "万", "亿"];
@@ -98,10 +100,40 @@
     if (fen) text += DIGITS[fen] + "分";
     return text;
   }
+  function Empty() {}
+  function DivisionByZero(what) { this.what = what; }
+  var DAY = 86400000;
+  function day(v) {
+    var m = typeof v === "string" ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(v) : null;
+    if (!m) throw new Empty();
+    var t = Date.UTC(+m[1], +m[2] - 1, +m[3]), back = new Date(t);
+    if (back.getUTCFullYear() !== +m[1] || back.getUTCMonth() !== +m[2] - 1 || back.getUTCDate() !== +m[3]) throw new Empty();
+    return Math.round(t / DAY);
+  }
+  function pad(x, w) { x = String(x); while (x.length < w) x = "0" + x; return x; }
+  function iso(dayNumber) {
+    var x = new Date(dayNumber * DAY);
+    return pad(x.getUTCFullYear(), 4) + "-" + pad(x.getUTCMonth() + 1, 2) + "-" + pad(x.getUTCDate(), 2);
+  }
+  /* A formula's value: {value} (null when empty), or {value: null, error} when it divides by 0. */
+  function run(fn, d, r) {
+    try { return { value: fn(d, r) }; } catch (e) {
+      if (e instanceof Empty) return { value: null };
+      if (e instanceof DivisionByZero) return { value: null, error: e.what + "为 0" };
+      throw e;
+    }
+  }
   var B = {
-    n: n, get: get, col: col, cmp: cmp, truthy: truthy, daxie: daxie,
+    n: n, get: get, col: col, cmp: cmp, truthy: truthy, daxie: daxie, run: run,
     round: function (x, d) { return roundHalfAway(x, d === undefined ? 0 : d); },
-    div: function (a, b) { a = n(a); b = n(b); return b === 0 ? 0 : a / b; },
+    div: function (a, b, what) {
+      if (isEmpty(b)) throw new Empty();
+      if (n(b) === 0) throw new DivisionByZero(what || "除数");
+      return n(a) / n(b);
+    },
+    days: function (a, b) { return day(a) - day(b); },
+    datecmp: function (op, a, b) { if (isEmpty(a) || isEmpty(b)) throw new Empty(); return cmp(op, a, b); },
+    dateadd: function (d, k) { return iso(day(d) + Math.trunc(roundHalfAway(k, 0))); },
     abs: function (x) { return Math.abs(n(x)); },
     sum: function () { return flat(arguments).reduce(function (s, v) { return s + n(v); }, 0); },
     min: function () { var v = flat(arguments).filter(function (x) { return !isEmpty(x); }).map(n); return v.length ? Math.min.apply(null, v) : 0; },

@@ -59,10 +59,12 @@
     if (value === null || value === undefined || value === "") return "";
     if (typeof value === "boolean") return value ? "是" : "否";
     var k = kindOf(kind);
+    var day = k.calendar === "day" && typeof value === "string" ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+    if (day) return day[1] + "年" + Number(day[2]) + "月" + Number(day[3]) + "日";   // as printed
     if (k.numeric && typeof value === "number") {
       if (digits !== null && digits !== undefined) value = B.round(value, digits);
       if (k.money) return value.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-      return String(value);
+      return String(value) + (k.suffix || "");
     }
     return String(value);
   }
@@ -71,35 +73,95 @@
     return form.querySelector('output[name="' + name + '"]');
   }
 
+  /* Messages beside fields, said as the person types (a computed value that cannot be computed,
+   * a rule that does not hold): each recompute collects them with say(), then show() puts them on
+   * the page and takes away those that no longer apply. A field with a message is marked invalid,
+   * so that the browser does not post it. */
+  function Messages(form) { this.form = form; this.items = {}; }
+  Messages.prototype.say = function (key, anchor, text) {
+    if (anchor && text && !this.items[key]) this.items[key] = { anchor: anchor, text: text };
+  };
+  Messages.prototype.show = function () {
+    var items = this.items, old = this.form.querySelectorAll("p.error.live");
+    for (var i = 0; i < old.length; i++) {
+      if (!items[old[i].getAttribute("data-key")]) {
+        var was = document.getElementById(old[i].getAttribute("data-for"));
+        if (was && was.setCustomValidity) { was.setCustomValidity(""); was.removeAttribute("aria-invalid"); }
+        old[i].remove();
+      }
+    }
+    Object.keys(items).forEach(function (key) {
+      var it = items[key], id = "live-" + key.replace(/[^\w.-]/g, "_");
+      var el = document.getElementById(id);
+      if (!el) {
+        el = document.createElement("p");
+        el.id = id;
+        el.className = "error live";
+        el.setAttribute("role", "alert");
+        el.setAttribute("data-key", key);
+        el.setAttribute("data-for", it.anchor.id || "");
+        it.anchor.insertAdjacentElement("afterend", el);
+      }
+      if (el.textContent !== it.text) el.textContent = it.text;
+      if (it.anchor.setCustomValidity) {
+        it.anchor.setCustomValidity(it.text);
+        it.anchor.setAttribute("aria-invalid", "true");
+        it.anchor.setAttribute("aria-describedby", id);
+      }
+    });
+  };
+
   function recompute(form, cfg) {
-    var d = collect(form);
+    var d = collect(form), messages = new Messages(form);
     cfg.computed.forEach(function (c) {
       var digits = digitsOf(c);
-      var fix = function (v) { return kindOf(c.kind).numeric ? (digits === null ? B.n(v) : B.round(v, digits)) : v; };
+      var fix = function (v) {
+        if (v === null) return null;   // a date or divisor it needs is empty: so is the result
+        return kindOf(c.kind).numeric ? (digits === null ? B.n(v) : B.round(v, digits)) : v;
+      };
+      var show = function (name, result) {
+        var out = output(form, name);
+        if (out) out.value = format(fix(result.value), c.kind, digits);
+        if (result.error) messages.say("calc-" + name, out, result.error + "，无法计算");
+      };
       if (c.table) {
         var rows = B.get(d, c.table) || [];
         rows.forEach(function (r, i) {
           if (!r) return;
-          r[c.key] = fix(c.fn(d, r));
-          var out = output(form, c.table.concat([i, c.key]).join("."));
-          if (out) out.value = format(r[c.key], c.kind, digits);
+          var result = B.run(c.fn, d, r);
+          r[c.key] = fix(result.value);
+          show(c.table.concat([i, c.key]).join("."), result);
         });
       } else {
-        var v = fix(c.fn(d, null));
-        setPath(d, c.path, v);
-        var out = output(form, c.path.join("."));
-        if (out) out.value = format(v, c.kind, digits);
+        var result = B.run(c.fn, d, null);
+        setPath(d, c.path, fix(result.value));
+        show(c.path.join("."), result);
+      }
+    });
+    (cfg.rules || []).forEach(function (rule, k) {
+      var check = function (name, row) {
+        var result = B.run(rule.fn, d, row);
+        if (result.error || result.value === null || B.truthy(result.value)) return;
+        messages.say("rule" + k + "-" + name, form.querySelector('[name="' + name + '"]'), rule.message);
+      };
+      if (rule.table) {
+        (B.get(d, rule.table) || []).forEach(function (r, i) {
+          if (r) check(rule.table.concat([i, rule.field]).join("."), r);
+        });
+      } else {
+        check(rule.path.join("."), null);
       }
     });
     cfg.conditions.forEach(function (c, i) {
       var holders = form.querySelectorAll('[data-when="' + i + '"]');
       for (var k = 0; k < holders.length; k++) {
-        var show = !!B.truthy(c.fn(d, null));
+        var show = !!B.truthy(B.run(c.fn, d, null).value);
         holders[k].hidden = !show;
         var inputs = holders[k].querySelectorAll("input, select, textarea");
         for (var j = 0; j < inputs.length; j++) inputs[j].disabled = !show;
       }
     });
+    messages.show();
   }
 
   function renumber(tbody, tableName) {

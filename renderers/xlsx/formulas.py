@@ -8,6 +8,7 @@ directly or through other computed fields, is empty — as on the paper form.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -52,6 +53,21 @@ class _Addresses:
 
     def column(self, table_path, key):
         return self.formulas.tables[tuple(table_path)].column_range(key)
+
+
+class _RowRuleAddresses(_Addresses):
+    """Addresses of a row rule's validation formula: written for the first line item, the current
+    row's cells relative (Excel moves them down each row), everything else absolute."""
+
+    @staticmethod
+    def _absolute(addr: str) -> str:
+        return re.sub(r"(?<![$A-Z])([A-Z]{1,3})(\d+)", r"$\1$\2", addr)
+
+    def field(self, path):
+        return self._absolute(super().field(path))
+
+    def column(self, table_path, key):
+        return self._absolute(super().column(table_path, key))
 
 
 class _Inputs:
@@ -103,6 +119,8 @@ class Formulas:
         cells = _Addresses(self, table, row)
         body = ex.to_excel(f.compute, cells) if f.compute is not None else '""'
         body = f.kind_def.excel_formula(f, body)
+        if f.compute is not None:
+            body = ex.excel_empty_when_missing(f.compute, body)   # empty, as the engine leaves it
         guard = []
         for ident in self.inputs_of(f, table):
             if ident[0] == "f" and ident[1] in self.addr:
@@ -116,6 +134,24 @@ class Formulas:
             chunks = ["COUNTA(" + ",".join(guard[i:i + GUARD_CHUNK]) + ")" for i in range(0, len(guard), GUARD_CHUNK)]
             body = f'IF({"+".join(chunks)}=0,"",{body})'
         return "=" + body
+
+
+    def rule_formula(self, rule) -> str | None:
+        """A cross-field rule as a validation formula of its field's (first) cell: TRUE when it holds
+        or cannot be worked out yet (an empty date), as the engine checks it. None when the sheet
+        did not place what the rule reads."""
+        if rule.table is not None:
+            place = self.tables.get(rule.table.path)
+            if place is None:
+                return None
+            cells = _RowRuleAddresses(self, place.block, place.first)
+        else:
+            cells = _Addresses(self, None, None)
+        try:
+            body = ex.to_excel(rule.check, cells)
+        except KeyError:
+            return None
+        return f"IFERROR({body},TRUE)"
 
 
 def add_cached_values(content: bytes, member: str, values: dict) -> bytes:

@@ -383,11 +383,19 @@ class FormSheet:
             self.grid(Grid(pack(rest, self.layout.columns), self.layout.columns))
 
     # ------------------------------------------------------------ formulas, validation, setup
-    def formulas(self):
+    def formulas(self) -> dict:
+        """Write the computed cells; returns the cross-field rules as {field path: [(formula, message)]}
+        for the validations of the cells they belong to."""
         formulas = Formulas(self.form, self.addr, self.tables)
         for cell, f, table, r in self.pending:
             cell.value = formulas.formula(f, table, r)
             cell.protection = LOCKED
+        rules: dict = {}
+        for rule in self.form.rules:
+            formula = formulas.rule_formula(rule)
+            if formula:
+                rules.setdefault(rule.field.path, []).append((formula, rule.message))
+        return rules
 
     def page_setup(self):
         ws = self.ws
@@ -444,8 +452,8 @@ class FormSheet:
             self.put(r, 1, self.ncols, "  ".join(map(str, lay.copies)), font=FONT_SMALL, border=NO_BORDER,
                      alignment=align("right"))
             self.row += 1
-        self.formulas()
-        add_validations(self.ws, self.form, self.prompts, self.lists)
+        rules = self.formulas()
+        add_validations(self.ws, self.form, self.prompts, self.lists, rules)
         first_input = self.page_setup()
         if first_input:
             coord = first_input.split(":")[0]

@@ -51,8 +51,29 @@ def _plain(v) -> str:
     return "是" if v is True else "否" if v is False else str(v)
 
 
-def validation_of(f, lists: ChoiceLists) -> DataValidation:
-    """The validation and prompt of the input (or computed) cells of field `f`."""
+def as_formula(rule: dict, cell: str) -> str:
+    """A kind's validation (see Kind.validation) as a custom formula over `cell`, so that it can be
+    combined with cross-field rules (a cell holds one validation)."""
+    kind, op = rule.get("type"), rule.get("operator")
+    one, two = rule.get("formula1"), rule.get("formula2")
+    if kind == "list":
+        items = ",".join('"' + str(c).replace('"', '""') + '"' for c in rule["list"])
+        return f"ISNUMBER(MATCH({cell},{{{items}}},0))"
+    if kind == "textLength":
+        return f"LEN({cell})<={one}"
+    if kind in ("whole", "decimal", "date"):
+        test = {"between": f"{cell}>={one},{cell}<={two}", "greaterThanOrEqual": f"{cell}>={one}",
+                "lessThanOrEqual": f"{cell}<={one}", "greaterThan": f"{cell}>{one}",
+                "lessThan": f"{cell}<{one}"}.get(op, "TRUE")
+        whole = f",{cell}=INT({cell})" if kind == "whole" else ""
+        return f"AND(ISNUMBER({cell}),{test}{whole})"
+    return "TRUE"
+
+
+def validation_of(f, lists: ChoiceLists, rules=(), anchor: str = "") -> DataValidation:
+    """The validation and prompt of the input (or computed) cells of field `f`; with cross-field
+    `rules` ([(formula, message)], formulas written for cell `anchor`), one custom validation
+    that holds the kind's own check and the rules."""
     dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True, errorStyle="stop",
                         errorTitle=f.title[:MAX_TITLE])
     dv.promptTitle = f.title[:MAX_TITLE]
@@ -76,6 +97,12 @@ def validation_of(f, lists: ChoiceLists) -> DataValidation:
             dv.type = rule["type"]
             dv.operator = rule.get("operator")
             dv.formula1, dv.formula2 = rule.get("formula1"), rule.get("formula2")
+        if rules:
+            dv.type, dv.operator, dv.formula2 = "custom", None, None
+            dv.formula1 = "AND(" + ",".join([as_formula(rule, anchor)] + [r for r, _ in rules]) + ")"
+            rule = {**rule, "error": SEPARATOR.join(m for _, m in rules) + (
+                SEPARATOR + rule["error"] if rule.get("error") else "")}
+            hint.extend(m for _, m in rules)
         if rule.get("error"):
             dv.error = rule["error"][:MAX_ERROR]
         if rule.get("hint"):
@@ -90,13 +117,15 @@ def validation_of(f, lists: ChoiceLists) -> DataValidation:
     return dv
 
 
-def add_validations(ws, form, prompts: dict, lists: ChoiceLists) -> None:
-    """One validation per field of `prompts` ({field path: [cell ranges]}) on sheet `ws`."""
+def add_validations(ws, form, prompts: dict, lists: ChoiceLists, rules: dict | None = None) -> None:
+    """One validation per field of `prompts` ({field path: [cell ranges]}) on sheet `ws`, with the
+    cross-field `rules` of that field ({field path: [(formula, message)]})."""
     for path, ranges in prompts.items():
         f = form.field_at(path)
         if f is None:
             continue
-        dv = validation_of(f, lists)
+        anchor = ranges[0].split(":")[0] if ranges else ""
+        dv = validation_of(f, lists, (rules or {}).get(tuple(path), ()), anchor)
         for r in ranges:
             dv.add(r)
         ws.add_data_validation(dv)
