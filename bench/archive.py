@@ -38,7 +38,8 @@ def fill(data_dir: Path, n: int) -> None:
     definition = frozen(form)
     key = digest(definition)
     store.put_definition(form.id, key, definition)
-    samples = [check(form, {**sample_submission(form, seed=i, rows=5), "order_date": "2026-11-27"}).data
+    samples = [check(form, {**sample_submission(form, seed=i, rows=5), "order_date": "2026-11-27",
+                            "delivery_date": "2026-11-30"}).data
                for i in range(50)]
     for i in range(n):
         store.add(form.id, samples[i % 50], version=form.version, definition=key, created="2026-11-27T10:00:00",

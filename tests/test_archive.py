@@ -29,7 +29,9 @@ def fill_store(form, root, n, broken_at=None, evil_at=None):
     store.put_definition(form.id, key, definition)
     from datetime import date
     for i in range(n):
-        data = check(form, {**sample_submission(form, seed=i, rows=3), "order_date": "2026-11-27"}).data
+        data = check(form, {**sample_submission(form, seed=i, rows=3), "order_date": "2026-11-27",
+                             "delivery_date": "2026-11-30"}).data
+        assert data is not None
         make = (lambda seq: EVIL) if i == evil_at else (
             lambda seq: format_number("DH-{yyyy}{mm}-{seq:4}", date(2026, 11, 27), seq))
         store.add(form.id, data, version=1, definition="0" * 16 if i == broken_at else key,
