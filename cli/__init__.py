@@ -44,10 +44,10 @@ def list_forms(schemas):
             click.echo(f"  {form.id:<36} {form.title}")
     click.echo(f"共 {len(cat.forms)} 个表单。")
     if cat.problems:
-        click.echo(f"另有 {len(cat.problems)} 个问题,运行 biaoge validate 查看。", err=True)
+        click.echo(f"另有 {len(cat.problems)} 个问题，运行 biaoge validate 查看。", err=True)
 
 
-@main.command(help="检查表单定义,列出所有问题;有问题时退出码为 1。\n\nLint definitions; exit 1 on any problem.")
+@main.command(help="检查表单定义，列出所有问题；有问题时退出码为 1。\n\nLint definitions; exit 1 on any problem.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / machine-readable output")
 def validate(paths, as_json):
@@ -62,13 +62,13 @@ def validate(paths, as_json):
     else:
         _echo_problems(problems)
         if problems:
-            click.echo(f"发现 {len(problems)} 个问题({count} 个文件)。", err=True)
+            click.echo(f"发现 {len(problems)} 个问题（{count} 个文件）。", err=True)
         else:
-            click.echo(f"全部通过:{count} 个表单定义没有问题。")
+            click.echo(f"全部通过：{count} 个表单定义没有问题。")
     sys.exit(1 if problems else 0)
 
 
-@main.command(help="校验一份提交的数据并计算合计等字段,输出规范化后的 JSON 或错误。\n\n"
+@main.command(help="校验一份提交的数据并计算合计等字段，输出规范化后的 JSON 或错误。\n\n"
                    "Validate a submission and print it normalized, or its errors.")
 @click.argument("form")
 @click.argument("data", type=click.Path(dir_okay=False))
@@ -85,7 +85,7 @@ def check(form, data, schemas):
     sys.exit(1)
 
 
-@main.command(help="生成一个带注释的新表单定义,供编辑。\n\nWrite a commented starter definition.")
+@main.command(help="生成一个带注释的新表单定义，供编辑。\n\nWrite a commented starter definition.")
 @click.argument("form_id")
 @click.option("--title", default="新表单", help="表单的中文标题 / Chinese title")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
@@ -93,13 +93,13 @@ def check(form, data, schemas):
 def new(form_id, title, schemas, output):
     import re
     if not re.match(r"^[a-z][a-z0-9_]*$", form_id):
-        raise click.ClickException("id 只能用小写英文字母、数字和下划线,并以字母开头,例如 order_form")
+        raise click.ClickException("id 只能用小写英文字母、数字和下划线，并以字母开头，例如 order_form")
     target = Path(output) if output else Path(schemas) / f"{form_id}.yaml"
     if target.exists():
-        raise click.ClickException(f"{target} 已存在,不会覆盖。")
+        raise click.ClickException(f"{target} 已存在，不会覆盖。")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_definition(form_id, title), "utf-8")
-    click.echo(f"已生成 {target}。编辑后运行:biaoge validate {target.parent}")
+    click.echo(f"已生成 {target}。编辑后运行：biaoge validate {target.parent}")
 
 
 def _form_or_fail(schemas, form_id):
@@ -108,7 +108,7 @@ def _form_or_fail(schemas, form_id):
     if definition is None:
         bad = [p for p in cat.problems if form_id in p.file]
         _echo_problems(bad)
-        raise click.ClickException(f"没有找到表单 '{form_id}'" + ("(它的定义有错误,见上)" if bad else ""))
+        raise click.ClickException(f"没有找到表单 '{form_id}'" + ("（它的定义有错误，见上）" if bad else ""))
     return definition
 
 
@@ -120,15 +120,15 @@ def _read_json(path):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{path}:{exc.lineno}:{exc.colno}: 不是有效的 JSON({exc.msg})")
+        raise click.ClickException(f"{path}:{exc.lineno}:{exc.colno}：不是有效的 JSON({exc.msg})")
 
 
-@main.command(help="把表单渲染为网页、PDF 或 Excel;不给 --data 时为空白表。\n\n"
+@main.command(help="把表单渲染为网页、PDF 或 Excel；不给 --data 时为空白表。\n\n"
                    "Render a form (blank, or filled with --data) as html, print, pdf or xlsx.")
 @click.argument("form")
 @click.option("--format", "fmt", default="pdf", show_default=True, help="html | print | pdf | xlsx")
 @click.option("--data", type=click.Path(dir_okay=False), help="提交的数据 JSON / submission JSON")
-@click.option("--number", default="", help="编号,印在表头 / serial number to print")
+@click.option("--number", default="", help="编号，印在表头 / serial number to print")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出文件 / output file")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 def render(form, fmt, data, number, output, schemas):
@@ -146,7 +146,7 @@ def render(form, fmt, data, number, output, schemas):
         if not result.ok:
             for e in result.errors:
                 click.echo(f"{e['path'] or '/'}: {e['message']}", err=True)
-            raise click.ClickException(f"数据有 {len(result.errors)} 处错误,未生成文件。")
+            raise click.ClickException(f"数据有 {len(result.errors)} 处错误，未生成文件。")
         record = base.Filled(result.data, number=number, created=date.today().isoformat())
     try:
         content = renderer.render(definition, record)
@@ -159,7 +159,7 @@ def render(form, fmt, data, number, output, schemas):
     click.echo(f"已生成 {target}({len(content) // 1024 + 1} KB)")
 
 
-@main.command("import", help="读取填好的 Excel 模板,输出提交的数据或错误(指明单元格)。\n\n"
+@main.command("import", help="读取填好的 Excel 模板，输出提交的数据或错误（指明单元格）。\n\n"
                              "Read a filled Excel template back; print the submission or the errors.")
 @click.argument("form")
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -181,17 +181,17 @@ def import_(form, file, schemas):
     sys.exit(1)
 
 
-@main.command(help="把全部空白表单印成一本手册(PDF 带目录和书签;或 Excel,每表一页)。\n\n"
+@main.command(help="把全部空白表单印成一本手册（PDF 带目录和书签；或 Excel，每表一页）。\n\n"
                    "Print every blank form as one handbook: PDF (contents, bookmarks) or Excel (one sheet each).")
 @click.option("-o", "--output", default="营销管理表格.pdf", show_default=True, type=click.Path(dir_okay=False),
-              help="输出文件,.pdf 或 .xlsx / output file")
+              help="输出文件，.pdf 或 .xlsx / output file")
 @click.option("--title", default="营销管理表格", show_default=True)
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 def handbook(output, title, schemas):
     cat = _catalog(schemas)
     if cat.problems:
         _echo_problems(cat.problems)
-        click.echo(f"有 {len(cat.problems)} 个问题,出错的表单不会印进手册。", err=True)
+        click.echo(f"有 {len(cat.problems)} 个问题，出错的表单不会印进手册。", err=True)
     target = Path(output)
     if target.suffix.lower() == ".xlsx":
         from renderers.xlsx.handbook import handbook_workbook
@@ -203,19 +203,19 @@ def handbook(output, title, schemas):
         raise click.ClickException("输出文件名应以 .pdf 或 .xlsx 结尾")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
-    click.echo(f"已生成 {target}:{len(cat.forms)} 个表单,{len(content) // 1024 + 1} KB")
+    click.echo(f"已生成 {target}:{len(cat.forms)} 个表单，{len(content) // 1024 + 1} KB")
 
 
-@main.command(help="把一个或多个表单的记录归档为 zip:每条记录一个文件、清单,可选合并 PDF。\n\n"
+@main.command(help="把一个或多个表单的记录归档为 zip：每条记录一个文件、清单，可选合并 PDF。\n\n"
                    "Archive stored records into a zip: a file per record, a manifest, optionally one merged PDF.")
 @click.argument("forms_", metavar="FORM...", nargs=-1, required=True)
 @click.option("--from", "date_from", help="开始日期 YYYY-MM-DD(按提交日期)")
 @click.option("--to", "date_to", help="结束日期 YYYY-MM-DD")
-@click.option("--where", "where", multiple=True, help="字段=值,例如 --where pay_method=现金(可重复)")
+@click.option("--where", "where", multiple=True, help="字段=值，例如 --where pay_method=现金（可重复）")
 @click.option("-q", "--search", "text", help="包含文字（编号或任何字段的值）")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "both"]), default="pdf", show_default=True)
 @click.option("--merge", is_flag=True, help="另附一个合并的 PDF(每条记录一个书签)")
-@click.option("--jobs", type=int, default=0, help="并行进程数,默认每个 CPU 核一个")
+@click.option("--jobs", type=int, default=0, help="并行进程数，默认每个 CPU 核一个")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出 zip 文件")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
@@ -245,9 +245,9 @@ def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, s
         summary = write_archive(entries, definitions, out, titles=titles, fmt=fmt, merge=merge,
                                 jobs=jobs or None, progress=Progress(len(entries)), key_fields=keys)
     tmp.replace(target)
-    click.echo(summary.line() + f" 输出:{target}")
+    click.echo(summary.line() + f" 输出：{target}")
     for number, error in summary.failures[:20]:
-        click.echo(f"失败:{number}:{error}", err=True)
+        click.echo(f"失败：{number}:{error}", err=True)
     sys.exit(1 if summary.failed else 0)
 
 
@@ -259,14 +259,14 @@ def _store(location):
         raise click.ClickException(str(exc))
 
 
-@main.command(help="启动网页服务(waitress)。\n\nServe the web application under waitress.")
+@main.command(help="启动网页服务（waitress）。\n\nServe the web application under waitress.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 @click.option("--data", default=os.environ.get("BIAOGE_DATA", "data"), show_default=True,
-              help="数据目录(密钥等;默认也存放记录)/ data folder")
+              help="数据目录（密钥等；默认也存放记录）/ data folder")
 @click.option("--store", "store_location", default=os.environ.get("BIAOGE_STORE"),
-              help="记录存放处:目录或 postgresql:// 地址,默认为 --data / where records are stored")
+              help="记录存放处：目录或 postgresql:// 地址，默认为 --data / where records are stored")
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host, port, schemas, data, store_location, threads):
     from server.serve import serve as run

@@ -74,7 +74,7 @@ def daxie(value) -> str:
     cents = abs(cents)
     yuan, rest = divmod(cents, 100)
     if yuan >= LIMIT:
-        raise ValueError("金额超出一万亿元,无法转换为大写")
+        raise ValueError("金额超出一万亿元，无法转换为大写")
     jiao, fen = divmod(rest, 10)
     text = sign + (integer_words(yuan) + "元" if yuan else "")
     if rest == 0:

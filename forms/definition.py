@@ -161,7 +161,7 @@ def check_shared(src):
         for key, spec in fields.items():
             if isinstance(spec, dict) and "x-use" in spec:
                 c.add("unknown-keyword", ("fields", key, "x-use"), key="x-use",
-                      suggestion=",共享字段里不能再用 x-use")
+                      suggestion="，共享字段里不能再用 x-use")
     problems.extend(c.problems)
     return (fields if isinstance(fields, dict) else {}), problems
 
@@ -550,7 +550,7 @@ class _Compiler:
 
 _RESULT_NAMES = {"number": "数字", "text": "文字", "bool": "是或否", "date": "日期", "month": "年月", "multi": "多选"}
 _TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "true 或 false",
-               "object": "「关键字: 值」的形式", "array": "列表(每项以 - 开头)", "null": "空"}
+               "object": "「关键字：值」的形式", "array": "列表（每项以 - 开头）", "null": "空"}
 
 
 def _type_name(v) -> str:
@@ -563,7 +563,7 @@ def _type_name(v) -> str:
     if isinstance(v, list):
         return "列表"
     if isinstance(v, dict):
-        return "「关键字: 值」"
+        return "「关键字：值」"
     return "空值"
 
 

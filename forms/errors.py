@@ -20,54 +20,54 @@ class ErrorCode:
 
 
 CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
-    ErrorCode("E001", "read-failed", "无法读取文件:{detail}", "检查文件是否存在、是否有读取权限。"),
-    ErrorCode("E002", "syntax", "文件格式有误:{detail}", "对照上下几行检查缩进(只用空格,同一层左对齐)、冒号和引号。"),
-    ErrorCode("E003", "tab-indent", "缩进里有制表符(Tab)", "YAML 只能用空格缩进,请把 Tab 换成空格。"),
+    ErrorCode("E001", "read-failed", "无法读取文件：{detail}", "检查文件是否存在、是否有读取权限。"),
+    ErrorCode("E002", "syntax", "文件格式有误：{detail}", "对照上下几行检查缩进（只用空格，同一层左对齐）、冒号和引号。"),
+    ErrorCode("E003", "tab-indent", "缩进里有制表符（Tab）", "YAML 只能用空格缩进，请把 Tab 换成空格。"),
     ErrorCode("E004", "empty-file", "文件是空的", "参照 `biaoge new ID` 生成的模板填写。"),
-    ErrorCode("E005", "duplicate-key", "关键字 '{key}' 在同一层出现了两次", "删去其中一个,或改成不同的名字。"),
-    ErrorCode("E006", "not-mapping", "定义文件的最外层必须是「关键字: 值」的形式", "参照 `biaoge new ID` 生成的模板。"),
+    ErrorCode("E005", "duplicate-key", "关键字 '{key}' 在同一层出现了两次", "删去其中一个，或改成不同的名字。"),
+    ErrorCode("E006", "not-mapping", "定义文件的最外层必须是「关键字：值」的形式", "参照 `biaoge new ID` 生成的模板。"),
     ErrorCode("E101", "unknown-keyword", "未知的关键字 '{key}'{suggestion}", "可用的关键字见 docs/authoring.md。"),
-    ErrorCode("E102", "unknown-value", "{what} '{value}'{suggestion}", "可选的值:{choices}。"),
-    ErrorCode("E103", "wrong-type", "'{key}' 的值应为{expected},这里写的是{actual}", "检查是否漏了引号、列表的 - 或缩进。"),
+    ErrorCode("E102", "unknown-value", "{what} '{value}'{suggestion}", "可选的值：{choices}。"),
+    ErrorCode("E103", "wrong-type", "'{key}' 的值应为{expected}，这里写的是{actual}", "检查是否漏了引号、列表的 - 或缩进。"),
     ErrorCode("E104", "missing-keyword", "缺少必需的关键字 '{key}'", "在这一层加上 {key}: …"),
-    ErrorCode("E105", "bad-value", "'{key}' 的值不符合要求:{detail}", ""),
-    ErrorCode("E106", "bad-field-key", "字段名 '{key}' 无效", "字段名只能包含字母、汉字、数字和下划线,且不能以数字开头。"),
-    ErrorCode("E107", "bad-id", "表单 id '{value}' 无效", "id 只能用小写英文字母、数字和下划线,并以字母开头,例如 order_form。"),
-    ErrorCode("E201", "duplicate-id", "表单 id '{value}' 已在 {other} 中使用", "每个表单的 id 必须唯一,请换一个。"),
-    ErrorCode("E202", "missing-title", "字段 '{key}' 没有标题 title", "加上 title: 中文名称,它会印在表格上。"),
+    ErrorCode("E105", "bad-value", "'{key}' 的值不符合要求：{detail}", ""),
+    ErrorCode("E106", "bad-field-key", "字段名 '{key}' 无效", "字段名只能包含字母、汉字、数字和下划线，且不能以数字开头。"),
+    ErrorCode("E107", "bad-id", "表单 id '{value}' 无效", "id 只能用小写英文字母、数字和下划线，并以字母开头，例如 order_form。"),
+    ErrorCode("E201", "duplicate-id", "表单 id '{value}' 已在 {other} 中使用", "每个表单的 id 必须唯一，请换一个。"),
+    ErrorCode("E202", "missing-title", "字段 '{key}' 没有标题 title", "加上 title: 中文名称，它会印在表格上。"),
     ErrorCode("E203", "unknown-shared", "共享字段 '{value}' 不存在{suggestion}", "共享字段写在 schemas/_shared.yaml 的 fields 下。"),
-    ErrorCode("E219", "no-shared-file", "用了共享字段 x-use: {value},但这个文件夹及其上级都没有 _shared.yaml",
-              "把 _shared.yaml 放进定义所在的文件夹(或上级),或者不用 x-use,直接写出 title 和 x-kind。"),
-    ErrorCode("E204", "kind-type-conflict", "字段类型 x-kind '{kind}' 与 type '{type}' 矛盾", "删掉 type,只写 x-kind 即可。"),
+    ErrorCode("E219", "no-shared-file", "用了共享字段 x-use: {value}，但这个文件夹及其上级都没有 _shared.yaml",
+              "把 _shared.yaml 放进定义所在的文件夹（或上级），或者不用 x-use，直接写出 title 和 x-kind。"),
+    ErrorCode("E204", "kind-type-conflict", "字段类型 x-kind '{kind}' 与 type '{type}' 矛盾", "删掉 type，只写 x-kind 即可。"),
     ErrorCode("E205", "choices-missing", "选择题 '{key}' 没有可选项", "用 enum: [选项一, 选项二] 列出可选项。"),
-    ErrorCode("E206", "default-not-choice", "默认值 '{value}' 不在可选项 {choices} 中", "把 default 改成可选项之一,或把它加进 enum。"),
+    ErrorCode("E206", "default-not-choice", "默认值 '{value}' 不在可选项 {choices} 中", "把 default 改成可选项之一，或把它加进 enum。"),
     ErrorCode("E207", "score-range", "评分字段 '{key}' 必须写明分值范围", "加上 minimum: 0 和 maximum: 满分。"),
     ErrorCode("E208", "bad-range", "最小值 {minimum} 大于最大值 {maximum}", "检查 minimum 和 maximum 是否写反了。"),
     ErrorCode("E209", "table-needs-columns", "表格 '{key}' 没有列", "在 items: properties: 下列出表格的各列。"),
     ErrorCode("E210", "required-unknown", "required 中的字段 '{value}' 不存在{suggestion}", "required 只能列出同一层 properties 里的字段名。"),
-    ErrorCode("E211", "bad-width", "宽度 x-width: {value} 不合理", "宽度以汉字个数计,应在 1 到 60 之间。"),
-    ErrorCode("E212", "table-too-wide", "表格 '{key}' 各列宽度之和为 {total} 个字,超出 {paper} 纸可容纳的 {limit} 个字",
-              "减小某些列的 x-width,或在 x-layout 中改用 orientation: landscape 或更大的纸。"),
+    ErrorCode("E211", "bad-width", "宽度 x-width: {value} 不合理", "宽度以汉字个数计，应在 1 到 60 之间。"),
+    ErrorCode("E212", "table-too-wide", "表格 '{key}' 各列宽度之和为 {total} 个字，超出 {paper} 纸可容纳的 {limit} 个字",
+              "减小某些列的 x-width，或在 x-layout 中改用 orientation: landscape 或更大的纸。"),
     ErrorCode("E213", "layout-unknown-field", "版面中引用的字段 '{value}' 不存在{suggestion}", "field: 后面写 properties 中的字段名。"),
-    ErrorCode("E214", "line-item-empty", "这一项既没有 field,也没有 text 或 label", "写成 field: 字段名、text: 固定文字,或 label: 名称 加 blank: line。"),
+    ErrorCode("E214", "line-item-empty", "这一项既没有 field，也没有 text 或 label", "写成 field: 字段名、text: 固定文字，或 label: 名称 加 blank: line。"),
     ErrorCode("E215", "bad-compute-kind", "计算字段 '{key}' 的类型 {kind} 不能由公式得出", "计算字段应为数字、金额、百分比、整数、评分或文字。"),
-    ErrorCode("E216", "compute-required", "计算字段 '{key}' 不需要写进 required", "计算字段总由系统算出,把它从 required 中删去。"),
-    ErrorCode("E217", "bad-pattern", "正则表达式 pattern 有误:{detail}", "检查括号是否成对、特殊字符是否需要 \\ 转义。"),
+    ErrorCode("E216", "compute-required", "计算字段 '{key}' 不需要写进 required", "计算字段总由系统算出，把它从 required 中删去。"),
+    ErrorCode("E217", "bad-pattern", "正则表达式 pattern 有误：{detail}", "检查括号是否成对、特殊字符是否需要 \\ 转义。"),
     ErrorCode("E218", "limit-too-big", "{key}: {value} 超过了上限 {limit}", "{why}"),
-    ErrorCode("E301", "expr-syntax", "公式有误:{detail}", "公式可用数字、字段名、+ - * /、括号和 sum、round、if、daxie 等函数。"),
-    ErrorCode("E302", "expr-unknown-field", "公式中的字段 '{name}' 不存在{suggestion}", "公式里写字段名(properties 中的名字)或字段的中文标题。"),
-    ErrorCode("E303", "expr-unknown-function", "未知的函数 '{name}'{suggestion}", "可用的函数:sum, min, max, round, abs, if, and, or, not, daxie。"),
-    ErrorCode("E304", "expr-arity", "函数 {name} 需要 {expected} 个参数,这里有 {actual} 个", ""),
-    ErrorCode("E305", "expr-column-scalar", "'{name}' 是表格的一列,只能放在 sum、min 或 max 里", "例如 sum({name})。"),
-    ErrorCode("E306", "expr-too-complex", "公式太长或嵌套太深(最多 {limit})", "把公式拆成几个计算字段。"),
-    ErrorCode("E307", "expr-not-value", "'{name}' 是{what},不能直接用于计算", "引用其中具体的字段,例如 {name}.字段名。"),
-    ErrorCode("E308", "compute-cycle", "计算字段互相引用,形成循环:{cycle}", "至少让其中一个字段不依赖其他计算字段。"),
-    ErrorCode("E309", "expr-row-outside", "'{name}' 是表格「{title}」每一行里的字段,这里不在表格行中",
+    ErrorCode("E301", "expr-syntax", "公式有误：{detail}", "公式可用数字、字段名、+ - * /、括号和 sum、round、if、daxie 等函数。"),
+    ErrorCode("E302", "expr-unknown-field", "公式中的字段 '{name}' 不存在{suggestion}", "公式里写字段名（properties 中的名字）或字段的中文标题。"),
+    ErrorCode("E303", "expr-unknown-function", "未知的函数 '{name}'{suggestion}", "可用的函数：sum, min, max, round, abs, if, and, or, not, daxie。"),
+    ErrorCode("E304", "expr-arity", "函数 {name} 需要 {expected} 个参数，这里有 {actual} 个", ""),
+    ErrorCode("E305", "expr-column-scalar", "'{name}' 是表格的一列，只能放在 sum、min 或 max 里", "例如 sum({name})。"),
+    ErrorCode("E306", "expr-too-complex", "公式太长或嵌套太深（最多 {limit}）", "把公式拆成几个计算字段。"),
+    ErrorCode("E307", "expr-not-value", "'{name}' 是{what}，不能直接用于计算", "引用其中具体的字段，例如 {name}.字段名。"),
+    ErrorCode("E308", "compute-cycle", "计算字段互相引用，形成循环：{cycle}", "至少让其中一个字段不依赖其他计算字段。"),
+    ErrorCode("E309", "expr-row-outside", "'{name}' 是表格「{title}」每一行里的字段，这里不在表格行中",
               "汇总整列请写 sum({table}.{name})。"),
-    ErrorCode("E310", "expr-date", "公式中的日期用得不对:{detail}", "相隔天数写 结束日期 - 开始日期,几天后写 开始日期 + 天数。"),
-    ErrorCode("E311", "expr-result-type", "公式算出的是{got},而「{title}」是{kind}字段", "{hint}"),
+    ErrorCode("E310", "expr-date", "公式中的日期用得不对：{detail}", "相隔天数写 结束日期 - 开始日期，几天后写 开始日期 + 天数。"),
+    ErrorCode("E311", "expr-result-type", "公式算出的是{got}，而「{title}」是{kind}字段", "{hint}"),
     ErrorCode("E312", "rule-unknown-field", "规则所属的字段 '{value}' 不存在{suggestion}", "field: 后面写这一层 properties 中的字段名。"),
-    ErrorCode("E401", "numbering-pattern", "编号格式 '{value}' 有误:{detail}", "格式示例:DH-{{yyyy}}{{mm}}-{{seq:4}},可用 {{yyyy}} {{yy}} {{mm}} {{dd}} {{seq:N}}。"),
+    ErrorCode("E401", "numbering-pattern", "编号格式 '{value}' 有误：{detail}", "格式示例：DH-{{yyyy}}{{mm}}-{{seq:4}}，可用 {{yyyy}} {{yy}} {{mm}} {{dd}} {{seq:N}}。"),
     ErrorCode("E402", "numbering-date-field", "编号所依据的日期字段 '{value}' 不存在或不是日期{suggestion}", "date-field 应写一个 x-kind: date 的字段名。"),
 ]}
 
@@ -107,7 +107,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.file else ""
         text = f"{where}: {self.code.code} {self.pointer}: {self.message}"
-        return text + (f"(提示:{self.hint})" if self.hint else "")
+        return text + (f"（提示：{self.hint}）" if self.hint else "")
 
     def as_dict(self) -> dict:
         return {"code": self.code.code, "type": self.name, "file": self.file, "line": self.line,
@@ -120,9 +120,9 @@ class _Params(dict):
 
 
 def suggestion(word: str, candidates) -> str:
-    """",是否想写 'x'?" for the closest candidate, or "" when nothing is close."""
+    """"，是否想写 'x'？" for the closest candidate, or "" when nothing is close."""
     match = closest(word, candidates)
-    return f",是否想写 '{match}'?" if match else ""
+    return f"，是否想写 '{match}'？" if match else ""
 
 
 def closest(word, candidates):

@@ -70,5 +70,5 @@ def check_reset(pattern: str, reset: str) -> None:
     names = {p[1] for p in parse_pattern(pattern) if isinstance(p, tuple) and p[0] == "date"}
     for options in _RESET_NEEDS[reset or "never"]:
         if not names & set(options):
-            raise ValueError(f"按{ {'year': '年', 'month': '月', 'day': '日'}[reset] }重新编号时,"
-                             f"格式中必须有 {{{options[0]}}},否则编号会重复")
+            raise ValueError(f"按{ {'year': '年', 'month': '月', 'day': '日'}[reset] }重新编号时，"
+                             f"格式中必须有 {{{options[0]}}}，否则编号会重复")

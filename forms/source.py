@@ -62,7 +62,7 @@ def parse(text: str, filename: str) -> Source:
         m = re.match(r"^(\s*(?:-\s+)?)([A-Za-z$][\w$-]*)(：|:(?=[^\s]))", line)
         if m and not line.strip().startswith("#") and "://" not in line:
             src.problems.append(Problem("syntax", (), filename, n, len(m.group(1)) + len(m.group(2)) + 1,
-                                        detail="关键字后的冒号必须是半角冒号 ':',且后面要有空格"))
+                                        detail="关键字后的冒号必须是半角冒号 ':'，且后面要有空格"))
             return src
     loader = _Loader(text)
     try:
@@ -87,15 +87,15 @@ def parse(text: str, filename: str) -> Source:
 
 
 _YAML_DETAILS = {
-    "mapping values are not allowed here": "此处不能出现冒号(通常是缩进不对,或值里有未加引号的冒号)",
-    "did not find expected key": "缩进不一致:同一层的关键字必须左对齐",
-    "did not find expected '-' indicator": "列表缩进不一致:同一列表的 - 必须左对齐",
+    "mapping values are not allowed here": "此处不能出现冒号（通常是缩进不对，或值里有未加引号的冒号）",
+    "did not find expected key": "缩进不一致：同一层的关键字必须左对齐",
+    "did not find expected '-' indicator": "列表缩进不一致：同一列表的 - 必须左对齐",
     "could not find expected ':'": "缺少冒号 ':'",
-    "found character that cannot start any token": "有无法识别的字符(例如制表符或全角符号)",
+    "found character that cannot start any token": "有无法识别的字符（例如制表符或全角符号）",
     "found undefined alias": "引用了未定义的别名",
-    "expected <block end>, but found '<block mapping start>'": "缩进不一致:这一行比上一层多缩进了",
-    "expected <block end>, but found '<block sequence start>'": "缩进不一致:列表项的缩进不对",
-    "expected <block end>, but found '-'": "缩进不一致:列表项的缩进不对",
+    "expected <block end>, but found '<block mapping start>'": "缩进不一致：这一行比上一层多缩进了",
+    "expected <block end>, but found '<block sequence start>'": "缩进不一致：列表项的缩进不对",
+    "expected <block end>, but found '-'": "缩进不一致：列表项的缩进不对",
 }
 
 

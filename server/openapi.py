@@ -86,7 +86,7 @@ def _generic() -> dict:
             "/api/forms/{form_id}": {"get": {"summary": "表单定义", "operationId": "getForm", "parameters": [FORM_ID],
                                              "responses": {"200": _resp("定义", {"type": "object"}), **_errors(404)}}},
             "/api/forms/{form_id}/submissions": {
-                "get": {"summary": "记录列表(新的在前)", "operationId": "listSubmissions",
+                "get": {"summary": "记录列表（新的在前）", "operationId": "listSubmissions",
                         "parameters": [FORM_ID,
                                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                                        {"name": "per_page", "in": "query",
@@ -104,7 +104,7 @@ def _generic() -> dict:
                 "post": {"summary": "提交一份表单", "operationId": "createSubmission", "parameters": [FORM_ID],
                          "requestBody": {"required": True, "content": {"application/json": {
                              "schema": {"type": "object"}}}},
-                         "responses": {"201": _resp("已保存,返回编号", {"$ref": "#/components/schemas/Record"}),
+                         "responses": {"201": _resp("已保存，返回编号", {"$ref": "#/components/schemas/Record"}),
                                        **_errors(400, 404, 413, 415, 422, 503)}}},
             "/api/forms/{form_id}/submissions/{record_id}": {
                 "get": {"summary": "一条记录", "operationId": "getSubmission", "parameters": [FORM_ID, RECORD_ID, REV],

@@ -116,10 +116,10 @@ def upload(form_id):
     check_csrf()
     file = request.files.get("file")
     if file is None or not file.filename:
-        return render_template("error.html", status=400, message="请选择要上传的 Excel 文件(.xlsx)。", errors=[]), 400
+        return render_template("error.html", status=400, message="请选择要上传的 Excel 文件（.xlsx）。", errors=[]), 400
     result = import_workbook(form, file.read(), max_unpacked=current_app.config["MAX_UPLOAD_UNPACKED"])
     if result.errors:
-        return render_template("error.html", status=422, message=f"上传的 Excel 有 {len(result.errors)} 处错误,未保存:",
+        return render_template("error.html", status=422, message=f"上传的 Excel 有 {len(result.errors)} 处错误，未保存：",
                                errors=result.errors), 422
     record = context.records().save_new(form, result.data)
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)

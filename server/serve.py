@@ -10,5 +10,5 @@ def serve(host: str, port: int, schemas: str, data: str, threads: int = 8, store
     from .app import create_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"SCHEMAS": schemas, "DATA": data, "STORE": store})
-    print(f"biaoge 表格 已启动:在浏览器中打开 http://{host}:{port}/  (按 Ctrl+C 停止)", flush=True)
+    print(f"biaoge 表格 已启动：在浏览器中打开 http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="biaoge")

@@ -61,8 +61,8 @@ class Summary:
         return self.records / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (f"已归档 {self.records} 条记录,共 {self.pages} 页,用时 {self.seconds:.1f} 秒,"
-                f"{self.rate:.1f} 条/秒;失败 {self.failed} 条。")
+        return (f"已归档 {self.records} 条记录，共 {self.pages} 页，用时 {self.seconds:.1f} 秒，"
+                f"{self.rate:.1f} 条/秒；失败 {self.failed} 条。")
 
 
 # ---------------------------------------------------------------- names
@@ -106,7 +106,7 @@ def _render_batch(task):
     try:
         form = _form(digest)
     except Exception as exc:  # noqa: BLE001 - reported per record
-        return [(seq, {}, 0, f"表单定义无法使用:{exc}") for seq, _ in items]
+        return [(seq, {}, 0, f"表单定义无法使用：{exc}") for seq, _ in items]
     if form is None:
         return [(seq, {}, 0, "找不到这条记录所用的表单定义版本") for seq, _ in items]
     records, bad = [], []

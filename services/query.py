@@ -19,7 +19,7 @@ def parse_date(value, name: str) -> str | None:
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise QueryError(f"{name} '{text}' 不是有效的日期,应写成 2026-11-27 这样的格式") from None
+        raise QueryError(f"{name} '{text}' 不是有效的日期，应写成 2026-11-27 这样的格式") from None
 
 
 def parse_where(form, items) -> tuple:
@@ -29,7 +29,7 @@ def parse_where(form, items) -> tuple:
         name, eq, value = str(item).partition("=")
         name = name.strip()
         if not eq or not name:
-            raise QueryError(f"筛选条件的格式应为 字段=值,这里是 '{item}'")
+            raise QueryError(f"筛选条件的格式应为 字段=值，这里是 '{item}'")
         f = form.fields.get(name) or next((x for x in form.fields.values() if x.title == name), None)
         if f is None or not f.is_value:
             names = [k for k, x in form.fields.items() if x.is_value]

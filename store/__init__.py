@@ -38,7 +38,7 @@ def open_store(location, **options) -> Store:
     name = backend_name(str(location))
     target = BACKENDS.get(name)
     if target is None:
-        raise StorageError(f"不支持的存储位置 {location!r}:可用的有 文件夹路径"
+        raise StorageError(f"不支持的存储位置 {location!r}：可用的有 文件夹路径"
                            + "".join(f"、{n}://…" for n in BACKENDS if n != "folder"))
     module, _, cls = target.partition(":")
     return getattr(importlib.import_module(module), cls).open(str(location), **options)

@@ -115,8 +115,8 @@ _READ, _WRITE = "读取", "写入"
 
 
 def _corrupt(display: str, purpose: str, detail: str = "") -> StorageError:
-    extra = f"({detail})" if detail else ""
-    return StorageError(f"数据文件 {display} 已损坏{extra},无法{purpose};请从备份恢复。")
+    extra = f"（{detail}）" if detail else ""
+    return StorageError(f"数据文件 {display} 已损坏{extra}，无法{purpose}；请从备份恢复。")
 
 
 def _unreadable(display: str, purpose: str, exc: OSError) -> StorageError:
@@ -400,11 +400,11 @@ class TinyStore(Store):
 
     def _form_dir(self, form_id: str) -> Path:
         if not isinstance(form_id, str) or not _FORM_ID.fullmatch(form_id):
-            raise ValueError(f"表单标识 {form_id!r} 不合法:只能用小写英文字母、数字和下划线")
+            raise ValueError(f"表单标识 {form_id!r} 不合法：只能用小写英文字母、数字和下划线")
         d = self.data_dir / form_id
         if form_id not in self._safe_dirs and (d.exists() or d.is_symlink()):
             if not d.resolve().is_relative_to(self.root) or not d.is_dir():
-                raise StorageError(f"数据目录 {self._display(d)} 指向数据根目录之外或不是目录,拒绝使用。")
+                raise StorageError(f"数据目录 {self._display(d)} 指向数据根目录之外或不是目录，拒绝使用。")
             self._safe_dirs.add(form_id)
         return d
 
@@ -461,7 +461,7 @@ class TinyStore(Store):
         found = _read_file(path, display, _WRITE if create else _READ)
         if found is None:
             if self._chunks(d):
-                raise StorageError(f"数据文件 {display} 缺失,无法确定记录的分块方式;请从备份恢复。")
+                raise StorageError(f"数据文件 {display} 缺失，无法确定记录的分块方式；请从备份恢复。")
             if not create:
                 return None
             _atomic_write(path, _dumps({"format": FORMAT, "chunk_size": self.chunk_size}), display)
@@ -568,7 +568,7 @@ class TinyStore(Store):
                 txn, current = _Txn(self._chunk_path(d, newest), self._display(self._chunk_path(d, newest))), newest
                 meta = txn.meta()
                 if meta is None:
-                    raise StorageError(f"数据文件 {txn.display} 缺少计数器(_meta),无法写入;请从备份恢复。")
+                    raise StorageError(f"数据文件 {txn.display} 缺少计数器（_meta），无法写入；请从备份恢复。")
             else:
                 meta = {"next_id": 1, "seq": {}}
             out = []
@@ -578,7 +578,7 @@ class TinyStore(Store):
                 if chunk != current:
                     if chunk != newest + 1 or chunk < current:
                         where = txn.display if txn else self._display(d)
-                        raise StorageError(f"数据文件 {where} 的计数器与记录不一致,无法写入;请从备份恢复。")
+                        raise StorageError(f"数据文件 {where} 的计数器与记录不一致，无法写入；请从备份恢复。")
                     if txn is not None:
                         txn.commit()
                     path = self._chunk_path(d, chunk)
@@ -602,7 +602,7 @@ class TinyStore(Store):
                 try:
                     txn.records.insert(Document(doc, doc_id=rid))
                 except ValueError as exc:   # the id is already taken: counters behind the records
-                    raise StorageError(f"数据文件 {txn.display} 的计数器与记录不一致,无法写入;"
+                    raise StorageError(f"数据文件 {txn.display} 的计数器与记录不一致，无法写入；"
                                        f"请从备份恢复。") from exc
                 meta["next_id"] = rid + 1
                 txn.set_meta(meta)

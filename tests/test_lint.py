@@ -50,7 +50,7 @@ CASES = {
     "unknown-keyword": (TABLE.replace("    x-kind: table\n", "    x-kind: table\n    x-rwos: 5  # <-\n"),
                         "/properties/items/x-rwos", "是否想写 'x-rows'"),
     "unknown-value": (BASE.replace("x-kind: integer", "x-kind: nubmer  # <-"), "/properties/qty/x-kind",
-                      "未知的字段类型 'nubmer',是否想写 'number'?"),
+                      "未知的字段类型 'nubmer'，是否想写 'number'？"),
     "wrong-type": (BASE.replace("title: 名称", "title: [名称]  # <-"), "/properties/name/title", "应为文字"),
     "missing-keyword": (BASE.replace("  title: 演示表\n", "", 1).replace("x-form:", "x-form:  # <-"), "/x-form",
                         "'title'"),

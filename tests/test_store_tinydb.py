@@ -179,7 +179,7 @@ def test_truncated_chunk_refuses_writes_and_is_kept(tmp_path):
     before = bad.read_bytes()
     with pytest.raises(StorageError) as e:
         add(s)
-    assert str(e.value) == "数据文件 data/order_form/records-000003.json 已损坏(不是有效的 JSON),无法写入;请从备份恢复。"
+    assert str(e.value) == "数据文件 data/order_form/records-000003.json 已损坏（不是有效的 JSON），无法写入；请从备份恢复。"
     with pytest.raises(StorageError, match="records-000003.json"):
         TinyStore(tmp_path / "data").add("order_form", {}, version=1, definition=DEF, created="2026-11-27")
     with pytest.raises(StorageError, match="records-000003.json 已损坏.*无法写入"):

@@ -290,16 +290,16 @@ def timed_import(form, content, **kw):
 
 
 def test_refuses_text_renamed_xlsx(order_form, tmp_path):
-    assert timed_import(order_form, "客户名称,数量\n华联,3\n".encode()) == "文件不是 Excel 工作簿(.xlsx)"
+    assert timed_import(order_form, "客户名称,数量\n华联,3\n".encode()) == "文件不是 Excel 工作簿（.xlsx）"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("hello.txt", "not a workbook")
-    assert timed_import(order_form, buf.getvalue()) == "文件不是 Excel 工作簿(.xlsx)"
-    assert timed_import(order_form, b"PK\x03\x04garbage") == "文件不是 Excel 工作簿(.xlsx)"
+    assert timed_import(order_form, buf.getvalue()) == "文件不是 Excel 工作簿（.xlsx）"
+    assert timed_import(order_form, b"PK\x03\x04garbage") == "文件不是 Excel 工作簿（.xlsx）"
 
 
 def test_refuses_big_file(order_form):
-    assert timed_import(order_form, b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024)) == "文件太大(超过 5 MB)"
+    assert timed_import(order_form, b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024)) == "文件太大（超过 5 MB）"
 
 
 def bomb(size=200 * 1024 * 1024) -> bytes:
@@ -317,7 +317,7 @@ def bomb(size=200 * 1024 * 1024) -> bytes:
 def test_refuses_zip_bomb(order_form):
     content = bomb()
     assert len(content) < 1024 * 1024
-    assert timed_import(order_form, content) == "文件解压后过大,已拒绝"
+    assert timed_import(order_form, content) == "文件解压后过大，已拒绝"
 
 
 def test_refuses_bomb_with_forged_sizes(order_form):
@@ -332,7 +332,7 @@ def test_refuses_bomb_with_forged_sizes(order_form):
                 struct.pack_into("<I", content, i + offset, 1000)
             start = i + 4
     message = timed_import(order_form, bytes(content))
-    assert message in ("文件已损坏,无法读取", "文件解压后过大,已拒绝", "文件不是 Excel 工作簿(.xlsx)")
+    assert message in ("文件已损坏，无法读取", "文件解压后过大，已拒绝", "文件不是 Excel 工作簿（.xlsx）")
 
 
 def test_refuses_workbook_of_another_form(catalog, order_form):

@@ -219,4 +219,4 @@ def test_empty_catalog(make_schemas):
     cat = load_catalog(make_schemas({}))
     wb = load(handbook_workbook(cat))
     assert wb.sheetnames == [INDEX_SHEET]
-    assert "(没有表格)" in {c.value for row in wb[INDEX_SHEET].iter_rows() for c in row}
+    assert "（没有表格）" in {c.value for row in wb[INDEX_SHEET].iter_rows() for c in row}

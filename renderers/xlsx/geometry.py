@@ -139,5 +139,5 @@ def print_setup(ws, paper: str, orientation: str, *, side: float, top: float) ->
     ws.page_margins.top, ws.page_margins.bottom = top, 0.7
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9

@@ -73,7 +73,7 @@ def _index(ws, title: str, chapters: list) -> None:
 
     line(1, title, FONT_TITLE, align("center", wrap=False), 34)
     line(2, "目  录", FONT_SUBTITLE, align("center", wrap=False), 26)
-    line(3, f"共 {len(chapters)} 章、{count} 张表格。点击表格名称转到该表,各表右上角「返回目录」回到本页。",
+    line(3, f"共 {len(chapters)} 章、{count} 张表格。点击表格名称转到该表，各表右上角「返回目录」回到本页。",
          FONT_SMALL, align("left"), ROW)
     for c, (heading, _) in enumerate(INDEX_COLUMNS, 1):
         cell = ws.cell(HEAD_ROW, c)
@@ -109,7 +109,7 @@ def _index(ws, title: str, chapters: list) -> None:
     end = max([HEAD_ROW] + [e[2] for _, entries in chapters for e in entries])
     if not chapters:
         end = HEAD_ROW + 1
-        line(end, "(没有表格)", FONT_BODY, align("center"), ROW)
+        line(end, "（没有表格）", FONT_BODY, align("center"), ROW)
 
     for c, (_, width) in enumerate(INDEX_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(c)].width = column_units(width)

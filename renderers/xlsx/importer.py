@@ -51,31 +51,31 @@ def _mb(n: int) -> str:
 # ---------------------------------------------------------------- refusals before parsing
 def _screen(content: bytes, max_bytes: int, max_unpacked: int):
     if not isinstance(content, (bytes, bytearray)):
-        raise _Refused("文件不是 Excel 工作簿(.xlsx)")
+        raise _Refused("文件不是 Excel 工作簿（.xlsx）")
     if len(content) > max_bytes:
-        raise _Refused(f"文件太大(超过 {_mb(max_bytes)})")
+        raise _Refused(f"文件太大（超过 {_mb(max_bytes)}）")
     if not content.startswith(b"PK\x03\x04"):
-        raise _Refused("文件不是 Excel 工作簿(.xlsx)" + (",可能是旧版 .xls 文件,请另存为 .xlsx 后再上传"
+        raise _Refused("文件不是 Excel 工作簿（.xlsx）" + ("，可能是旧版 .xls 文件，请另存为 .xlsx 后再上传"
                                                        if content.startswith(b"\xd0\xcf\x11\xe0") else ""))
     try:
         zf = zipfile.ZipFile(io.BytesIO(content))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise _Refused("文件不是 Excel 工作簿(.xlsx)") from None
+        raise _Refused("文件不是 Excel 工作簿（.xlsx）") from None
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise _Refused("文件不是 Excel 工作簿(.xlsx)")
+        raise _Refused("文件不是 Excel 工作簿（.xlsx）")
     if len(infos) > MAX_MEMBERS:
-        raise _Refused("文件解压后过大,已拒绝")
+        raise _Refused("文件解压后过大，已拒绝")
     total = 0
     for i in infos:
         total += i.file_size
         if total > max_unpacked:
-            raise _Refused("文件解压后过大,已拒绝")
+            raise _Refused("文件解压后过大，已拒绝")
         if i.file_size > 1024 * 1024 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise _Refused("文件解压后过大,已拒绝")
+            raise _Refused("文件解压后过大，已拒绝")
         if i.flag_bits & 0x1:
-            raise _Refused("文件已加密,请取消密码保护后再上传")
+            raise _Refused("文件已加密，请取消密码保护后再上传")
     # Python's zipfile never inflates past a member's declared size, so reading is bounded by
     # max_unpacked. An xlsx never holds a DTD: refuse entity tricks before any XML parser sees them.
     for i in infos:
@@ -90,10 +90,10 @@ def _screen(content: bytes, max_bytes: int, max_unpacked: int):
                         break
                     window = tail + chunk
                     if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                        raise _Refused("文件内容异常(含有文档类型声明),已拒绝")
+                        raise _Refused("文件内容异常（含有文档类型声明），已拒绝")
                     tail = chunk[-16:]
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-            raise _Refused("文件已损坏,无法读取") from None
+            raise _Refused("文件已损坏，无法读取") from None
     return zf
 
 
@@ -101,16 +101,16 @@ def _screen(content: bytes, max_bytes: int, max_unpacked: int):
 def _check_map(form, m) -> str | None:
     """A reason to refuse, or None when the map fits this form."""
     if m is None:
-        return (f"这个文件不是从本系统下载的「{form.title}」Excel 模板,无法导入。"
-                f"请先下载「{form.title}」的 Excel 模板,填写后再上传")
+        return (f"这个文件不是从本系统下载的「{form.title}」Excel 模板，无法导入。"
+                f"请先下载「{form.title}」的 Excel 模板，填写后再上传")
     if m.form != form.id:
         other = m.title or m.form or "其他表单"
-        return f"这个文件是「{other}」的模板,不是「{form.title}」的,请下载「{form.title}」的 Excel 模板后填写"
+        return f"这个文件是「{other}」的模板，不是「{form.title}」的，请下载「{form.title}」的 Excel 模板后填写"
     if m.version != form.version or m.format != FORMAT:
-        return (f"模板版本已过期(文件为第 {m.version} 版,当前为第 {form.version} 版),"
+        return (f"模板版本已过期（文件为第 {m.version} 版，当前为第 {form.version} 版）,"
                 f"请重新下载「{form.title}」的 Excel 模板后填写")
     if m.damaged:
-        return "模板中的位置信息已损坏,请重新下载模板后填写"
+        return "模板中的位置信息已损坏，请重新下载模板后填写"
     return None
 
 
@@ -125,7 +125,7 @@ def import_workbook(form, content: bytes, *, max_bytes: int = 5 * 1024 * 1024,
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
     except Exception:  # noqa: BLE001 - any parser failure means a broken file
-        return _refuse("文件已损坏,无法读取")
+        return _refuse("文件已损坏，无法读取")
     try:
         try:
             m = read_map(wb)
@@ -141,7 +141,7 @@ def import_workbook(form, content: bytes, *, max_bytes: int = 5 * 1024 * 1024,
         try:
             grid = _read_cells(wb[name], m)
         except Exception:  # noqa: BLE001
-            return _refuse("文件已损坏,无法读取")
+            return _refuse("文件已损坏，无法读取")
     finally:
         wb.close()
     return _collect(form, m, name, grid)
@@ -181,7 +181,7 @@ def _collect(form, m, sheet, grid) -> ImportResult:
         v, dtype = grid.get((coord_row, coord_col), (None, "n"))
         if dtype == "f" or (isinstance(v, str) and v.startswith("=") and dtype != "s"):
             errors.append({"path": _pointer(path), "field": f.title, "cell": f"{sheet}!{addr}",
-                           "message": f"{label(form, path)}不能填写公式,请直接填写内容({sheet}!{addr})"})
+                           "message": f"{label(form, path)}不能填写公式，请直接填写内容（{sheet}!{addr}）"})
             return None
         return f.coerce(v)
 
