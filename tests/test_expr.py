@@ -72,6 +72,8 @@ FORM_CASES = [
     # dates: days between, days after, comparisons, emptiness
     "d2 - d1", "d2 - d1 + 1", "d1 + 30", "d1 - 7", "d1 + c", "round((d2 - d1) / 7, 1)",
     "if(d2 >= d1, 1, 0)", 'if(d1 == "", 1, 0)', "if(d2 - d1 > 1, 1, 0)",
+    # cross-field rules (x-rules) are conditions like these: infix and/or, a date rule not checked while empty
+    'if(s == "转账" or c > 5, 1, 0)', "if(a > 1 and b > 1, 1, 0)", 'if(s != "" 或 t != "", 1, 0)', "d2 >= d1",
 ]
 ROW_CASES = ["qty * price", "if(qty > 2, price, 0)", "round(price * 1.13, 2)", "daxie(qty * price)",
              "qty * price / sum(items.price)"]
@@ -114,6 +116,8 @@ def python_results():
 def normal(v):
     if v is ex.EMPTY:
         return None
+    if isinstance(v, str) and v in ("TRUE", "FALSE"):   # a spreadsheet's booleans
+        return float(v == "TRUE")
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, (int, float)):
@@ -186,7 +190,9 @@ def test_excel_agrees_with_python(tmp_path):
         excel = table[k * 5][9:9 + len(prow)]
         for case, p, x in zip(FORM_CASES + ROW_CASES, prow, excel):
             p = 0 if p is None else "" if p is ex.EMPTY else p  # a spreadsheet shows an empty reference as 0
-            if isinstance(p, str):
+            if isinstance(p, bool):
+                assert normal(x) == float(p), f"data set {k}, {case}: python {p!r}, excel {x!r}"
+            elif isinstance(p, str):
                 assert x == p, f"data set {k}, {case}: python {p!r}, excel {x!r}"
             else:
                 assert float(x) == pytest.approx(float(p), abs=1e-6), f"data set {k}, {case}: {p!r} vs {x!r}"
