@@ -77,6 +77,8 @@ class Field:
     def choices(self) -> list:
         return self.kind_def.choices(self)
 
+    sensitive: str | None = None     # its x-sensitive class, or its table's or section's (set when compiled)
+
     def display(self, value) -> str:
         return self.kind_def.display(self, value)
 
@@ -485,6 +487,28 @@ class _Compiler:
                     computed[f.path] = f
         form.computed_order = self.order_computed(computed)
         self.compile_rules(form)
+        self.check_sensitive(form)
+
+    def check_sensitive(self, form):
+        """A field's class covers what it holds; a value computed from a sensitive field is as
+        sensitive (else the total of 奖金 would show what the 奖金 column hides)."""
+        def mark(level, inherited):
+            for f in level.values():
+                own = f.spec.get("x-sensitive")
+                f.sensitive = own if isinstance(own, str) else inherited
+                mark(f.children, f.sensitive)
+        mark(form.fields, None)
+        scope = _Scope(form.fields, None)
+        for f in form.computed_order:
+            for ref in f.deps:
+                try:
+                    g = scope.field_of(ref) if ref.kind != "row" else f.table.children[ref.key]
+                except KeyError:
+                    continue
+                if g.sensitive and g.sensitive != f.sensitive:
+                    self.add("sensitive-derived", f.def_path + ("x-compute",), title=f.title, source=g.title,
+                             value=g.sensitive)
+                    break
 
     def compile_rules(self, form):
         """x-rules at the top level (over the form's fields) and in a table's items (over each row)."""

@@ -69,6 +69,12 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E312", "rule-unknown-field", "规则所属的字段 '{value}' 不存在{suggestion}", "field: 后面写这一层 properties 中的字段名。"),
     ErrorCode("E401", "numbering-pattern", "编号格式 '{value}' 有误：{detail}", "格式示例：DH-{{yyyy}}{{mm}}-{{seq:4}}，可用 {{yyyy}} {{yy}} {{mm}} {{dd}} {{seq:N}}。"),
     ErrorCode("E402", "numbering-date-field", "编号所依据的日期字段 '{value}' 不存在或不是日期{suggestion}", "date-field 应写一个 x-kind: date 的字段名。"),
+    ErrorCode("E501", "policy-duplicate", "{what}「{value}」出现了不止一次", "每个{what}只写一次；同名的下级部门请加上地区等以区分。"),
+    ErrorCode("E502", "policy-unknown", "未知的{what}「{value}」{suggestion}", "检查拼写；表单写 id，表单组写 groups 下的名字。"),
+    ErrorCode("E504", "sensitive-derived", "计算字段「{title}」由敏感字段「{source}」（{value}）算出，自己却不是 {value}",
+              "给它也加上 x-sensitive: {value}，否则不能看敏感字段的人会从它推出敏感的值。"),
+    ErrorCode("E503", "sensitive-unknown", "字段「{title}」的敏感类别「{value}」没有在 _org.yaml 的 sensitive 中列出{suggestion}",
+              "在 _org.yaml 的 sensitive 下加上这个类别，再在 roles 中用 see 授予可以查看的角色。"),
 ]}
 
 

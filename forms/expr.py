@@ -496,7 +496,9 @@ def _eval(tree, data: dict, row: dict | None = None):
             return get_path(data, ref.path)
         if ref.kind == "row":
             return (row or {}).get(ref.key)
-        rows = get_path(data, ref.path) or []
+        rows = get_path(data, ref.path)
+        if not isinstance(rows, list):      # not a table (yet): bad input is the validator's to name
+            rows = []
         return [r.get(ref.key) if isinstance(r, dict) else None for r in rows]
     if kind == "neg":
         return -num(_eval(tree[1], data, row))

@@ -9,7 +9,10 @@ DATA), SECRET_KEY
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
 PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once),
 HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1),
-RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel).
+RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel),
+LOGIN_RATE (login attempts per address, e.g. "30 per minute"), API_RATE (API requests per
+token or address), RATELIMIT_STORAGE_URI (where the limits are counted: memory:// per process,
+redis://… shared by several processes).
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from pathlib import Path
 from flask import Flask
 
 from services.catalog import CatalogCache
+from services.accounts import Accounts
+from services.audit import Audit
 from services.records import Records
 from store import open_store
 
@@ -40,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         TRAP_HTTP_EXCEPTIONS=False,
         JSON_AS_ASCII=False,
         HTTPS=os.environ.get("BIAOGE_HTTPS", "") not in ("", "0"),
+        LOGIN_RATE=os.environ.get("BIAOGE_LOGIN_RATE", "30 per minute"),
+        API_RATE=os.environ.get("BIAOGE_API_RATE", "600 per minute"),
+        RATELIMIT_STORAGE_URI=os.environ.get("BIAOGE_RATELIMIT_STORAGE", "memory://"),
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -48,16 +56,22 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret(data)
     cache = CatalogCache(Path(app.config["SCHEMAS"]))
-    app.extensions["biaoge.records"] = Records(open_store(app.config["STORE"] or str(data)), cache.current)
+    store = open_store(app.config["STORE"] or str(data))
+    app.extensions["biaoge.records"] = Records(store, cache.current)
+    app.extensions["biaoge.accounts"] = Accounts(store, lambda: cache.current().policy)
+    app.extensions["biaoge.audit"] = Audit(store)
 
-    from . import api, assets, errors, pages, security
+    from . import access, api, assets, auth, errors, pages, security
     from .exports import bp as exports_bp
     security.register(app)
     assets.register(app)
     errors.register(app)
+    auth.register(app, api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports_bp)
+    app.before_request(access.enforce)
+    access.check_declared(app)
     return app
 
 

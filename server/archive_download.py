@@ -87,9 +87,12 @@ def archive_response(form, query) -> Response:
             slot.release()
 
     try:
-        entries, definitions, titles, keys = collect(context.catalog(), context.store(), [(form, query)])
+        from .access import access
+        entries, definitions, titles, keys = collect(context.catalog(), context.store(), [(form, query)],
+                                                     access=access())
         if not entries:
             raise ApiError(404, "没有符合条件的记录，无法生成归档。")
+        context.audit("archive", form=form, detail={"records": len(entries)})
     except BaseException:
         release()
         raise

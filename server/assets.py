@@ -9,6 +9,8 @@ from flask import Response, abort, url_for
 
 from renderers.templating import asset
 
+from .access import public
+
 SERVED = {"form.css": "text/css", "form.js": "text/javascript", "expr-runtime.js": "text/javascript",
           "records.js": "text/javascript"}
 
@@ -28,6 +30,7 @@ def fill_assets() -> dict:
 
 def register(app) -> None:
     @app.get("/static/<name>", endpoint="assets")
+    @public
     def _asset(name):
         if name not in SERVED:
             abort(404)

@@ -15,8 +15,11 @@ from .errors import ApiError
 FORMATS = ("pdf", "xlsx")
 
 
-def record_for_render(form_id: str, record_id: int, revision: int | None):
-    """(record, form it was made with, current form or None); 404 when unknown."""
+def record_for_render(form_id: str, record_id: int, revision: int | None, action: str):
+    """(record, form it was made with, current form or None); 404 when unknown or outside the
+    user's scope for `action` (the scope of a record is its creator and department, whatever the
+    revision)."""
+    from .access import access, record_or_404
     current = context.find_form(form_id)
     rec = context.records().get_record(form_id, record_id, revision)
     if rec is None:
@@ -24,6 +27,7 @@ def record_for_render(form_id: str, record_id: int, revision: int | None):
     form = context.records().form_of(form_id, rec, current)
     if form is None:
         abort(404)
+    record_or_404(current or form, action, rec)
     return rec, form, current
 
 
@@ -39,9 +43,11 @@ def file_response(content: bytes, renderer, filename: str) -> Response:
 def download_response(form_id: str, record_id: int, fmt: str, revision: int | None) -> Response:
     if fmt not in FORMATS:
         abort(404)
-    rec, form, _ = record_for_render(form_id, record_id, revision)
+    from .access import access
+    rec, form, _ = record_for_render(form_id, record_id, revision, "print")
+    form, data = access().view(form, rec)
     renderer = base.get(fmt)
-    record = base.Filled(rec["data"], number=rec.get("number") or "", created=rec["created"][:10])
+    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10])
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"
@@ -49,6 +55,7 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         content = render_record(fmt, form, context.records().definition_of(form)[1], record, render_limits())
     except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
+    context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})
     return file_response(content, renderer, name + renderer.extension)
 
 

@@ -16,12 +16,14 @@ log = logging.getLogger("biaoge.server")
 
 MESSAGES = {
     400: ("bad_request", "请求有误。"),
+    401: ("unauthorized", "请先登录。"),
     403: ("forbidden", "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交。"),
     404: ("not_found", "找不到这个页面或记录。"),
     405: ("method_not_allowed", "不支持这种请求方式。"),
     413: ("too_large", "提交的内容太大，超过了允许的上限。"),
     415: ("unsupported_media_type", "请以 JSON 提交（Content-Type: application/json）。"),
     422: ("invalid", "提交的数据有误。"),
+    429: ("too_many_requests", "请求太频繁，请稍后再试。"),
     500: ("internal_error", "服务器内部错误，已记录，请稍后再试。"),
     503: ("storage_unavailable", "数据存储暂不可用。"),
 }
@@ -62,6 +64,8 @@ def register(app):
     def _http(exc):
         # our own aborts carry a Chinese description; werkzeug's default ones are English
         own = exc.description if exc.description != type(exc).description else None
+        if exc.code == 429 and not isinstance(exc, ApiError):
+            own = None     # Flask-Limiter's description is the limit in English ("5 per 1 minute")
         return respond(exc.code or 500, own)
 
     @app.errorhandler(Exception)

@@ -10,7 +10,10 @@ from renderers import base
 from renderers.base import DoesNotFit
 from services.export import export_name, export_records
 
+from services.query import query_args
+
 from . import context
+from .access import access, for_form
 from .pages import form_or_404, list_query
 
 bp = Blueprint("exports", __name__)
@@ -18,18 +21,20 @@ SPOOL = 8 * 1024 * 1024     # a workbook up to this size stays in memory, a larg
 
 
 @bp.get("/forms/<form_id>/records.xlsx")
+@for_form("export")
 def records_xlsx(form_id):
     form = form_or_404(form_id)
     query = list_query(form)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
     try:
-        export_records(form, context.store(), query, out)
+        count = export_records(form, context.store(), query, out, access())
     except DoesNotFit as exc:   # too many rows for a sheet, a text longer than a cell: refused, never cut
         out.close()
         abort(422, description=str(exc))
     except BaseException:
         out.close()
         raise
+    context.audit("export", form=form, detail={"query": query_args(query), "records": count})
     out.seek(0)
     resp = send_file(out, mimetype=base.get("xlsx").media_type, as_attachment=True,
                      download_name=export_name(form), max_age=0)

@@ -1,19 +1,26 @@
-"""The Chinese pages: catalog, fill online, records, downloads, Excel upload, revisions."""
+"""The Chinese pages: catalog, fill online, records, downloads, Excel upload, revisions.
+
+Every view declares who may use it (server.access); records outside the user's scope are, for
+them, not there (404), and what they may not see is absent from every page and file.
+"""
 from __future__ import annotations
 
 import math
 import secrets
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from forms.formdata import unflatten
 from forms.submission import check
 from renderers import base
 from renderers.layout import display
-
+from services.access import redact
 from services.query import QueryError, build_query, query_args
+from services.records import Forbidden, search
 
 from . import context
+from .access import access, for_form, record_or_404, signed_in
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
 from .params import int_arg
@@ -30,7 +37,12 @@ def csrf_token() -> str:
 
 
 def check_csrf():
-    sent = request.form.get("csrf_token", "")
+    """Pages posted from a browser carry the session's CSRF token; a request made with an API token
+    (a script) needs none."""
+    current_user.is_authenticated     # load the user (a token sets g.token_auth)
+    if g.get("token_auth"):
+        return
+    sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRFToken", "")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
         abort(403)
 
@@ -54,9 +66,13 @@ def form_or_404(form_id: str):
 
 
 def nav(form) -> list:
-    return [("表格 · 营销管理表单", url_for("pages.catalog")), ("记录", url_for("pages.records", form_id=form.id)),
-            ("空白 PDF", url_for("pages.blank", form_id=form.id, fmt="pdf")),
-            ("Excel 模板", url_for("pages.blank", form_id=form.id, fmt="xlsx"))]
+    links = [("表格 · 营销管理表单", url_for("pages.catalog"))]
+    if access().can(form, "read"):
+        links.append(("记录", url_for("pages.records", form_id=form.id)))
+    if access().can_create(form):
+        links += [("空白 PDF", url_for("pages.blank", form_id=form.id, fmt="pdf")),
+                  ("Excel 模板", url_for("pages.blank", form_id=form.id, fmt="xlsx"))]
+    return links
 
 
 def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""):
@@ -66,22 +82,37 @@ def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""
     return html, status
 
 
+def posted_pairs() -> list:
+    return [(k, v) for k, values in request.form.lists() if k != "csrf_token" for v in values]
+
+
+def stamp() -> dict:
+    """Who a new record is made by: its creator and their department."""
+    user = access().user
+    return {"creator": user.login, "department": user.department} if user else {}
+
+
 # ---------------------------------------------------------------- catalog
 @bp.get("/")
+@signed_in
 def catalog():
     cat = context.catalog()
     q = request.args.get("q", "").strip()
     chapters: dict = {}
     for chapter, forms in cat.by_chapter().items():
         for form in forms:
-            chapters.setdefault(chapter, []).append({"form": form, "problems": [], "title": form.title})
-    broken = {}
-    for p in cat.problems:
-        broken.setdefault(p.file, []).append(p)
-    for file, problems in broken.items():
-        title = file.rsplit("/", 1)[-1]
-        chapters.setdefault("定义有错误的表单", []).append({"form": None, "problems": problems, "title": title,
-                                                      "file": file})
+            if access().uses(form):
+                chapters.setdefault(chapter, []).append({"form": form, "problems": [], "title": form.title,
+                                                         "can_create": access().can_create(form),
+                                                         "can_read": access().can(form, "read")})
+    if access().user is not None and access().user.admin:
+        broken = {}
+        for p in cat.problems:
+            broken.setdefault(p.file, []).append(p)
+        for file, problems in broken.items():
+            title = file.rsplit("/", 1)[-1]
+            chapters.setdefault("定义有错误的表单", []).append({"form": None, "problems": problems, "title": title,
+                                                          "file": file})
     total = sum(len(v) for v in chapters.values())
     if q:
         chapters = {c: [e for e in es if q.lower() in e["title"].lower()] for c, es in chapters.items()}
@@ -91,25 +122,34 @@ def catalog():
 
 
 # ---------------------------------------------------------------- fill and submit
+def new_record_form(form):
+    """The form as the user may fill it (without the fields they may not see)."""
+    return access().view(form, None)[0]
+
+
 @bp.get("/forms/<form_id>")
+@for_form("create")
 def fill(form_id):
-    return fill_page(form_or_404(form_id))
+    return fill_page(new_record_form(form_or_404(form_id)))
 
 
 @bp.post("/forms/<form_id>")
+@for_form("create")
 def submit(form_id):
     form = form_or_404(form_id)
     check_csrf()
-    pairs = [(k, v) for k, values in request.form.lists() if k != "csrf_token" for v in values]
-    data = unflatten(form, pairs)
+    shown = new_record_form(form)
+    data = unflatten(shown, posted_pairs())
     result = check(form, data)
     if not result.ok:
-        return fill_page(form, values=data, errors=result.errors, status=422)
-    record = context.records().save_new(form, result.data)
+        return fill_page(shown, values=data, errors=result.errors, status=422)
+    record = context.records().save_new(form, result.data, **stamp())
+    context.audit("create", form=form, record=record["id"])
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
 @bp.post("/forms/<form_id>/upload")
+@for_form("create")
 def upload(form_id):
     from renderers.xlsx.importer import import_workbook
     form = form_or_404(form_id)
@@ -121,23 +161,36 @@ def upload(form_id):
     if result.errors:
         return render_template("error.html", status=422, message=f"上传的 Excel 有 {len(result.errors)} 处错误，未保存：",
                                errors=result.errors), 422
-    record = context.records().save_new(form, result.data)
+    hidden = access().hidden(form, None)
+    if hidden and redact(result.data, hidden) != result.data:
+        return render_template("error.html", status=403, message="上传的 Excel 含有您无权填写的字段，未保存。",
+                               errors=[]), 403
+    record = context.records().save_new(form, result.data, **stamp())
+    context.audit("create", form=form, record=record["id"], detail={"from": "excel"})
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
 # ---------------------------------------------------------------- records
 @bp.get("/forms/<form_id>/records")
+@for_form("read")
 def records(form_id):
     form = form_or_404(form_id)
     per_page = current_per_page()
     page = int_arg("page", 1)
     query = list_query(form)
-    items, total = context.store().query(form.id, query, offset=(page - 1) * per_page, limit=per_page)
-    columns = form.summary_fields()[:LIST_COLUMNS]
-    return render_template("records.html", form=form, items=items, total=total, page=page,
+    try:
+        items, total = search(context.store(), form, access(), query, offset=(page - 1) * per_page, limit=per_page)
+    except Forbidden as exc:
+        abort(403, description=str(exc))
+    shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r)) for r in items]
+    view_form = access().view(form, {"creator": None, "department": None})[0]
+    columns = view_form.summary_fields()[:LIST_COLUMNS]
+    context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown)})
+    return render_template("records.html", form=form, items=shown, total=total, page=page,
                            pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
                            date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],
-                           filters=query_args(query))
+                           filters=query_args(query), can_export=access().can(form, "export"),
+                           can_create=access().can_create(form))
 
 
 def current_per_page() -> int:
@@ -154,6 +207,7 @@ def list_query(form):
 
 
 @bp.get("/forms/<form_id>/archive.zip")
+@for_form("export")
 def archive(form_id):
     from .archive_download import archive_response
     form = form_or_404(form_id)
@@ -161,23 +215,30 @@ def archive(form_id):
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>")
+@for_form("read")
 def record(form_id, record_id):
     rev = int_arg("rev")
-    rec, form, current = record_for_render(form_id, record_id, rev)
+    rec, form, current = record_for_render(form_id, record_id, rev, "read")
+    view_form, data = access().view(form, rec)
     history = context.store().history(form_id, record_id)
-    return render_template("record.html", form=form, form_id=form_id, record=rec, rev=rev, history=history,
-                           new=request.args.get("new") == "1", editable=current is not None,
-                           old_definition=form is not current)
+    context.audit("read", form=form_id, record=record_id, detail={"revision": rec.get("revision")})
+    people = {u.login: u.real_name for u in context.accounts().all()}
+    return render_template("record.html", form=view_form, form_id=form_id, record=dict(rec, data=data), rev=rev,
+                           history=history, people=people, new=request.args.get("new") == "1",
+                           editable=current is not None and access().allows(current, "update", rec),
+                           printable=access().allows(form, "print", rec), old_definition=form is not current)
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>.<fmt>")
+@for_form("print")
 def download(form_id, record_id, fmt):
     return download_response(form_id, record_id, fmt, int_arg("rev"))
 
 
 @bp.get("/forms/<form_id>/blank.<fmt>")
+@for_form("create")
 def blank(form_id, fmt):
-    form = form_or_404(form_id)
+    form = new_record_form(form_or_404(form_id))
     if fmt not in ("pdf", "xlsx"):
         abort(404)
     renderer = base.get(fmt)
@@ -186,20 +247,51 @@ def blank(form_id, fmt):
 
 
 @bp.route("/forms/<form_id>/records/<int:record_id>/edit", methods=["GET", "POST"])
+@for_form("update")
 def edit(form_id, record_id):
     form = form_or_404(form_id)
-    rec = context.records().get_record(form_id, record_id)
-    if rec is None:
-        abort(404)
+    rec = record_or_404(form, "update", context.records().get_record(form_id, record_id))
+    shown, values = access().view(form, rec)
     action = url_for("pages.edit", form_id=form_id, record_id=record_id)
     suffix = f"修改 {rec.get('number') or '#' + str(record_id)}"
     if request.method == "GET":
-        return fill_page(form, values=rec["data"], action=action, suffix=suffix)
+        return fill_page(shown, values=values, action=action, suffix=suffix)
     check_csrf()
-    pairs = [(k, v) for k, values in request.form.lists() if k != "csrf_token" for v in values]
-    data = unflatten(form, pairs)
+    data = unflatten(shown, posted_pairs())
+    data = keep_hidden(data, rec["data"], access().hidden(form, rec))
     result = check(form, data)
     if not result.ok:
-        return fill_page(form, values=data, errors=result.errors, action=action, status=422, suffix=suffix)
-    context.records().save_revision(form, record_id, result.data)
+        return fill_page(shown, values=data, errors=result.errors, action=action, status=422, suffix=suffix)
+    context.records().save_revision(form, record_id, result.data, by=access().user.login)
+    context.audit("revise", form=form, record=record_id)
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)
+
+
+def keep_hidden(posted: dict, stored: dict, hidden) -> dict:
+    """What the editor could not see stays as it was: the hidden fields of the stored record go
+    into the new revision unchanged (a hidden table column: row by row, as far as rows remain)."""
+    for path in hidden:
+        _copy_path(stored, posted, list(path))
+    return posted
+
+
+def _copy_path(src, dst, path):
+    if not isinstance(src, dict) or not isinstance(dst, dict) or not path:
+        return
+    head, rest = path[0], path[1:]
+    if head not in src:
+        return
+    if not rest:
+        dst[head] = src[head]
+    elif isinstance(src[head], list) and isinstance(dst.get(head), list):
+        for a, b in zip(src[head], dst[head]):
+            _copy_path(a, b, rest)
+    elif isinstance(src[head], dict):
+        _copy_path(src[head], dst.setdefault(head, {}), rest)
+
+
+@bp.app_errorhandler(Forbidden)
+def _forbidden(exc):
+    from .errors import respond
+    return respond(403, str(exc))
+

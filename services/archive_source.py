@@ -2,10 +2,13 @@
 (definition, record) pairs from the store's own query, nothing else of the store."""
 from __future__ import annotations
 
+from forms.definition import compile_frozen, frozen
 from renderers.layout import display
 from store.base import Query
 
+from .access import form_without, redact
 from .archive import Entry
+from .records import scan
 
 
 def key_fields_of(catalog):
@@ -26,15 +29,26 @@ def key_fields_of(catalog):
     return keys
 
 
-def collect(catalog, store, selections):
+def collect(catalog, store, selections, access=None):
     """`selections`: (form, Query) pairs. Returns (entries oldest first per form, definitions by
-    digest, titles by form id, key-field function)."""
+    digest, titles by form id, key-field function). With `access` (services.access.Access): only
+    the records the user may export, each without the fields they may not see — its definition
+    too, kept under a key of its own, so that no page of the archive has a label for them."""
     entries, definitions, titles = [], {}, {}
     for form, query in selections:
         titles[form.id] = form.title
-        for rec in store.scan(form.id, query or Query()):
+        records = store.scan(form.id, query or Query()) if access is None else \
+            scan(store, form, access, query or Query(), action="export")
+        for rec in records:
             digest = rec.get("definition") or ""
             if digest not in definitions:
                 definitions[digest] = store.get_definition(form.id, digest) if digest else None
+            hidden = access.hidden(form, rec) if access is not None else frozenset()
+            if hidden:
+                key = digest + "~" + ",".join(sorted(".".join(p) for p in hidden))
+                if key not in definitions:
+                    stored = definitions[digest]
+                    definitions[key] = frozen(form_without(compile_frozen(stored) if stored else form, hidden))
+                rec, digest = dict(rec, data=redact(rec.get("data"), hidden)), key
             entries.append(Entry(form.id, digest, rec))
     return entries, definitions, titles, key_fields_of(catalog)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forms.definition import check_shared, compile_definition
-from forms.errors import Problem
+from forms.errors import Problem, suggestion
+from forms.policy import check_sensitive, compile_policy, open_policy
 from forms.source import parse
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -26,6 +27,8 @@ class Catalog:
     forms: dict = field(default_factory=dict)          # id -> Form
     problems: list = field(default_factory=list)       # every Problem of every file
     files: dict = field(default_factory=dict)          # file -> Form or None
+    policy: object = None                              # forms.policy.Policy of _org.yaml
+    org_file: str = ""
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,7 @@ def load_catalog(root, display_root: Path | None = None) -> Catalog:
             shared, problems = check_shared(parse(text, show(sf)))
             cat.problems += problems
     seen: dict = {}
+    sources: dict = {}      # form id -> its parsed source (to place later problems)
     for path in definition_files(root):
         name = show(path)
         text, problem = _read(path, name)
@@ -144,7 +148,38 @@ def load_catalog(root, display_root: Path | None = None) -> Catalog:
         cat.files[name] = form
         if form is not None:
             cat.forms[form.id] = form
+            sources[form.id] = src
+    _load_policy(cat, root, show, sources)
     return cat
+
+
+ORG_FILE = "_org.yaml"
+
+
+def _load_policy(cat, root: Path, show, sources: dict) -> None:
+    """The organisation and its roles (_org.yaml beside _shared.yaml), checked against the forms."""
+    found = next((d / ORG_FILE for d in ([root] + list(root.parents)) if (d / ORG_FILE).is_file()), None) \
+        if root.is_dir() else None
+    if found is None:
+        cat.policy = open_policy()
+        return
+    text, problem = _read(found, show(found))
+    if problem:
+        cat.problems.append(problem)
+        cat.policy = open_policy()
+        return
+    src = parse(text, show(found))
+    chapters: dict = {}
+    for form in cat.forms.values():
+        chapters.setdefault(form.chapter, []).append(form.id)
+    policy, problems = compile_policy(src, {f.id: f.title for f in cat.forms.values()}, chapters)
+    cat.problems += problems
+    for form, f, cls in check_sensitive(policy, cat.forms.values()):
+        line, col = sources[form.id].locate(f.def_path + ("x-sensitive",))
+        cat.problems.append(Problem("sensitive-unknown", f.def_path + ("x-sensitive",), form.filename, line, col,
+                                    title=f.title, value=cls, suggestion=suggestion(cls, policy.classes)))
+    cat.policy = policy
+    cat.org_file = show(found)
 
 
 def _declared_id(data):
@@ -164,12 +199,20 @@ class CatalogCache:
         self._catalog = None
 
     def fingerprint(self):
-        items = []
-        for path in sorted(self.root.rglob("*")):
-            if path.suffix in EXTENSIONS and path.is_file():
-                st = path.stat()
-                items.append((str(path), st.st_size, st.st_mtime_ns))
-        return tuple(items)
+        """(path, size, mtime) of every definition-like file (os.scandir: one stat per file)."""
+        items, folders = [], [str(self.root)]
+        while folders:
+            try:
+                entries = list(os.scandir(folders.pop()))
+            except OSError:
+                continue
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    folders.append(e.path)
+                elif e.name.endswith(EXTENSIONS) and e.is_file():
+                    st = e.stat()
+                    items.append((e.path, st.st_size, st.st_mtime_ns))
+        return tuple(sorted(items))
 
     def current(self) -> Catalog:
         fp = self.fingerprint()

@@ -13,18 +13,26 @@ from renderers.base import Filled
 from renderers.xlsx.list_export import TooManyRows, write_list
 from store.base import Query
 
+from .records import scan
+
 __all__ = ["export_records", "export_name", "TooManyRows"]
 
 
-def stored_records(store, form_id: str, query: Query | None):
-    """The store's records that `query` selects, as renderer Records, lazily."""
-    for rec in store.scan(form_id, query or Query()):
-        yield Filled(rec.get("data"), number=rec.get("number") or "", created=str(rec.get("created") or ""))
+def stored_records(store, form, query: Query | None, access=None):
+    """The store's records that `query` selects (among those `access` may export), as renderer
+    records without what the user may not see, lazily."""
+    records = scan(store, form, access, query or Query()) if access is not None else store.scan(form.id, query or Query())
+    for rec in records:
+        data = access.view(form, rec)[1] if access is not None else rec.get("data")
+        yield Filled(data, number=rec.get("number") or "", created=str(rec.get("created") or ""))
 
 
-def export_records(form, store, query: Query | None, out) -> int:
-    """Write the list export of the records of `form` that `query` selects to `out`; returns the count."""
-    return write_list(form, stored_records(store, form.id, query), out)
+def export_records(form, store, query: Query | None, out, access=None) -> int:
+    """Write the list export of the records of `form` that `query` selects to `out`; returns the count.
+    With `access` (a signed-in user's), only the records they may export and the columns they may
+    see on any of them; without (the command line, run by whoever holds the data folder), all."""
+    shown = access.view(form, {"creator": None, "department": None})[0] if access is not None else form
+    return write_list(shown, stored_records(store, form, query, access), out)
 
 
 def export_name(form) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from forms import numbering
 from forms.definition import compile_frozen, digest, frozen
 from forms.errors import DefinitionError
+from store.base import Query, search_text
 
 
 def now() -> str:
@@ -83,6 +84,49 @@ class Records:
             except DefinitionError:
                 return current
         return self._stored_forms[key]
+
+
+class Forbidden(PermissionError):
+    """What the user asked would tell them what they may not see; the message is Chinese."""
+
+
+def search(store, form, access, query, *, action: str = "read", offset: int = 0, limit: int = 20):
+    """(page, total) of the records `query` selects among those the user may `action`, newest first.
+    A text search on a form whose sensitive fields the user does not see everywhere looks only in
+    what they see (so that a search never tells what a hidden field holds); a `where` on such a
+    field is refused."""
+    if not access.may_search(form, query):
+        raise Forbidden("不能按您无权查看的字段筛选。")
+    scoped = access.query(form, action, query)
+    if not (scoped.needle and _partly_hidden(form, access)):
+        return store.query(form.id, scoped, offset=offset, limit=limit)
+    without_text = Query(date_from=scoped.date_from, date_to=scoped.date_to, where=scoped.where,
+                         creators=scoped.creators, departments=scoped.departments)
+    found = [r for r in store.scan(form.id, without_text)
+             if scoped.needle in search_text(r.get("number"), access.view(form, r)[1])]
+    found.reverse()
+    return found[offset:offset + limit], len(found)
+
+
+def scan(store, form, access, query, *, action: str = "export"):
+    """Every record `query` selects among those the user may `action`, oldest first (exports, archives)."""
+    if not access.may_search(form, query):
+        raise Forbidden("不能按您无权查看的字段筛选。")
+    scoped = access.query(form, action, query)
+    if not (scoped.needle and _partly_hidden(form, access)):
+        yield from store.scan(form.id, scoped)
+        return
+    without_text = Query(date_from=scoped.date_from, date_to=scoped.date_to, where=scoped.where,
+                         creators=scoped.creators, departments=scoped.departments)
+    for r in store.scan(form.id, without_text):
+        if scoped.needle in search_text(r.get("number"), access.view(form, r)[1]):
+            yield r
+
+
+def _partly_hidden(form, access) -> bool:
+    """Whether some record the user reads may hide a field from them."""
+    return bool(access.hidden(form, {"creator": None, "department": None})) or \
+        bool(access.hidden(form, None))
 
 
 def period_and_number(form, data: dict):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from services.catalog import load_catalog
+from tests.people import admin_token, client_as, signed_in_by_default
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -57,13 +58,36 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+def page(browser, request):
+    """A browser page; when the test uses the `app`, it is signed in as its administrator."""
+    headers = {}
+    if "app" in request.fixturenames:
+        headers["Authorization"] = f"Bearer {request.getfixturevalue('app').admin_token}"
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN",
+                                  extra_http_headers=headers)
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     context.close()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_people: create_app as it is (no administrator made for the test)")
+
+
+@pytest.fixture(autouse=True)
+def _apps_have_an_administrator(request, monkeypatch):
+    """Every app a test makes has an administrator whose token its test clients carry, unless the
+    test is marked no_people (first run, start-up checks)."""
+    if request.node.get_closest_marker("no_people"):
+        return
+    import server.app
+    real = server.app.create_app
+
+    def create_app(config=None):
+        return signed_in_by_default(real(config))
+    monkeypatch.setattr(server.app, "create_app", create_app)
 
 
 @pytest.fixture
@@ -73,14 +97,22 @@ def app(tmp_path):
     schemas = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, schemas)
     app = create_app({"SCHEMAS": str(schemas), "DATA": str(tmp_path / "data"), "SECRET_KEY": "test",
-                      "MAX_CONTENT_LENGTH": 256 * 1024, "TESTING": False})
+                      "MAX_CONTENT_LENGTH": 256 * 1024, "TESTING": False, "API_RATE": "100000 per minute"})
     app.schemas_path = schemas
+    if not hasattr(app, "admin_token"):
+        app.admin_token = admin_token(app)
     return app
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client signed in as the app's administrator (by API token; see tests/people.py)."""
+    return client_as(app, app.admin_token)
+
+
+@pytest.fixture
+def anonymous(app):
+    return app.test_client(token=None)
 
 
 @pytest.fixture

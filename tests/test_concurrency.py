@@ -3,6 +3,7 @@ submissions give exactly 3,200 records, every 201 on disk, every data file valid
 编号 unique and gap-free."""
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from store import open_store
 
 from .conftest import ROOT, SCHEMAS
+from .people import admin_on_store
 
 PROCESSES, CLIENTS, EACH = 4, 8, 100
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "pay_method": "现金",
@@ -25,6 +27,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+HEADERS = {"Content-Type": "application/json"}
+
+
 def wait_ready(port, proc, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -32,7 +37,7 @@ def wait_ready(port, proc, timeout=60):
             raise RuntimeError(proc.stderr.read().decode())
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/forms")
+            conn.request("GET", "/api/forms", headers=HEADERS)
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -45,7 +50,7 @@ def client(port, results, errors):
     body = json.dumps(ORDER, ensure_ascii=False).encode()
     for _ in range(EACH):
         try:
-            conn.request("POST", "/api/forms/order_form/submissions", body, {"Content-Type": "application/json"})
+            conn.request("POST", "/api/forms/order_form/submissions", body, HEADERS)
             resp = conn.getresponse()
             payload = json.loads(resp.read())
             if resp.status == 201:
@@ -59,10 +64,12 @@ def client(port, results, errors):
 
 def test_four_processes_eight_clients_each(tmp_path):
     data = tmp_path / "data"
+    HEADERS["Authorization"] = f"Bearer {admin_on_store(data, SCHEMAS)}"
+    env = {**os.environ, "BIAOGE_API_RATE": "100000 per minute"}
     ports = [free_port() for _ in range(PROCESSES)]
     procs = [subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(p), "--schemas",
                                str(SCHEMAS), "--data", str(data), "--threads", str(CLIENTS)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in ports]
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in ports]
     try:
         for port, proc in zip(ports, procs):
             wait_ready(port, proc)

@@ -443,8 +443,10 @@ def test_biaoge_serve_frees_archive_slots_of_requests_whose_body_is_never_read(t
                              "--data", str(app.data_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
 
+    auth = {"Authorization": f"Bearer {app.admin_token}"}
+
     def status(method="GET"):
-        req = urllib.request.Request(base + ARCHIVE, method=method)
+        req = urllib.request.Request(base + ARCHIVE, method=method, headers=auth)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 r.read(64)
@@ -455,7 +457,7 @@ def test_biaoge_serve_frees_archive_slots_of_requests_whose_body_is_never_read(t
         deadline = time.monotonic() + 20
         while True:
             try:
-                urllib.request.urlopen(base + "/api/forms", timeout=2).close()
+                urllib.request.urlopen(urllib.request.Request(base + "/api/forms", headers=auth), timeout=2).close()
                 break
             except OSError:
                 assert time.monotonic() < deadline, "biaoge serve did not start"
@@ -467,3 +469,10 @@ def test_biaoge_serve_frees_archive_slots_of_requests_whose_body_is_never_read(t
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_table_sent_as_true_gets_a_422_not_a_500(client):
+    """Found by the fuzzer: a table field posted as `true` reached the formulas and raised."""
+    r = client.post("/api/forms/monthly_customer_status/submissions",
+                    json={"items": True, "salesperson": "甲", "month": "2026-02", "new_count": 1, "customer_count": 2})
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]

@@ -183,7 +183,8 @@ def test_x_use_without_a_shared_file(tmp_path):
 
 
 def test_every_catalogue_code_is_tested():
-    covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"}
+    covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
+        {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"}   # tests/test_policy.py
     assert covered == set(CATALOGUE)
 
 

@@ -199,6 +199,7 @@ def test_the_fill_page_says_a_division_by_zero(tmp_path, page):
     app = create_app({"SCHEMAS": str(schemas), "DATA": str(tmp_path / "data"), "SECRET_KEY": "t"})
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=server.run, daemon=True).start()
+    page.context.set_extra_http_headers({"Authorization": f"Bearer {app.admin_token}"})
     try:
         page.goto(f"http://127.0.0.1:{server.effective_port}/forms/rules_demo")
         page.fill('[name="price"]', "0")

@@ -162,7 +162,9 @@ def test_fill_submit_confirm_and_download(client):
     assert "叁拾柒元伍角" in squash("".join(pdf_pages(pdf.data)))
 
 
-def test_form_post_needs_csrf(client):
+def test_form_post_needs_csrf(app):
+    from tests.people import signed_in_session
+    client = signed_in_session(app)
     r = client.post("/forms/order_form", data={"customer_name": "x"})
     assert r.status_code == 403 and "CSRF" in r.get_data(as_text=True)
 
