@@ -275,6 +275,7 @@ def serve(host, port, schemas, data, store_location, threads):
 
 
 from . import export  # noqa: E402,F401  (registers `biaoge export`)
+from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge store`)
 
 if __name__ == "__main__":
     main()

@@ -254,5 +254,10 @@ class Store:
         """Logs that have entries, sorted (copies and backups)."""
         raise NotImplementedError
 
+    def upgrade(self, upto: int | None = None) -> tuple[int, int]:
+        """Bring the store's schema to the newest version: (version before, after). A store whose
+        format needs no migrations returns (0, 0)."""
+        return 0, 0
+
     def close(self) -> None:
         """Release connections and files (a no-op where there are none)."""

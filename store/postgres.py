@@ -98,8 +98,9 @@ class PgStore(Store):
     name = "postgresql"
 
     @classmethod
-    def open(cls, location: str, pool_size: int = 8, upgrade: bool = True, **_ignored) -> "PgStore":
-        return cls(location, pool_size=pool_size, upgrade=upgrade)
+    def open(cls, location: str, pool_size: int = 8, upgrade: bool = True, timeout: float = 15.0,
+             **_ignored) -> "PgStore":
+        return cls(location, pool_size=pool_size, upgrade=upgrade, timeout=timeout)
 
     def __init__(self, location: str, pool_size: int = 8, upgrade: bool = True, timeout: float = 15.0):
         self.location, self.display = location, display_url(location)
