@@ -40,6 +40,13 @@ _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _COLS = "id, number, revision, created, updated, version, definition, creator, department, author, data"
 _MAX_ROWS = 10_000          # a page or a scan batch is at most this many rows
 _BULK = 20                  # add_many of more records uses COPY
+# The next record id (and 编号 sequence) of a form, bumped inside the adding transaction: the row
+# locks serialize concurrent adds, and a rollback undoes the bump (a sequence would leave a gap).
+_BUMP_ID = ("INSERT INTO forms (form, next_id) VALUES (%s, %s) ON CONFLICT (form) DO UPDATE"
+            " SET next_id = forms.next_id + EXCLUDED.next_id - 1 RETURNING next_id")
+_BUMP_BOTH = (f"WITH f AS ({_BUMP_ID}), c AS (INSERT INTO counters (form, period, seq) VALUES (%s, %s, %s)"
+              " ON CONFLICT (form, period) DO UPDATE SET seq = counters.seq + EXCLUDED.seq RETURNING seq)"
+              " SELECT f.next_id, c.seq FROM f, c")
 
 
 def _check_form(form_id) -> str:
@@ -106,7 +113,7 @@ class PgStore(Store):
         self.location, self.display = location, display_url(location)
         self.pool = ConnectionPool(location, min_size=1, max_size=max(1, min(int(pool_size), 64)),
                                    kwargs={"autocommit": True}, open=False, timeout=60,
-                                   check=ConnectionPool.check_connection, name=f"biaoge {self.display}")
+                                   max_idle=300, name=f"biaoge {self.display}")
         try:
             self.pool.open(wait=True, timeout=timeout)
         except PoolTimeout as exc:
@@ -165,14 +172,15 @@ class PgStore(Store):
         period = "" if period is None else str(period)
         n = len(payloads)
         with self._tx() as cur:
-            cur.execute("INSERT INTO forms (form, next_id) VALUES (%s, %s) ON CONFLICT (form) DO UPDATE"
-                        " SET next_id = forms.next_id + EXCLUDED.next_id - 1 RETURNING next_id", (form, n + 1))
-            first = cur.fetchone()[0] - n
+            if make_number is None:
+                cur.execute(_BUMP_ID, (form, n + 1))
+                first, seq0 = cur.fetchone()[0] - n, None
+            else:
+                cur.execute(_BUMP_BOTH, (form, n + 1, form, period, n))
+                next_id, seq = cur.fetchone()
+                first, seq0 = next_id - n, seq - n
             numbers = [None] * n
             if make_number is not None:
-                cur.execute("INSERT INTO counters (form, period, seq) VALUES (%s, %s, %s) ON CONFLICT (form, period)"
-                            " DO UPDATE SET seq = counters.seq + EXCLUDED.seq RETURNING seq", (form, period, n))
-                seq0 = cur.fetchone()[0] - n
                 numbers = [make_number(seq0 + k + 1) for k in range(n)]
                 if not all(isinstance(x, str) for x in numbers):
                     raise TypeError("make_number 必须返回字符串")
@@ -196,6 +204,12 @@ class PgStore(Store):
     _REVISION_COLS = "form, id, revision, updated, version, definition, author, data"
 
     def _insert(self, cur, rows: list[tuple], revs: list[tuple]) -> None:
+        if len(rows) == 1:   # one round trip: both rows in one statement
+            cur.execute(f"WITH r AS (INSERT INTO records ({self._RECORD_COLS}) VALUES"
+                        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb))"
+                        f" INSERT INTO revisions ({self._REVISION_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+                        rows[0] + revs[0])
+            return
         if len(rows) <= _BULK:
             cur.executemany(f"INSERT INTO records ({self._RECORD_COLS}) VALUES"
                             " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb)", rows)
