@@ -22,6 +22,7 @@ search text, JSONB containment on the field texts, text comparison of days under
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from contextlib import contextmanager
@@ -111,6 +112,11 @@ class PgStore(Store):
 
     def __init__(self, location: str, pool_size: int = 8, upgrade: bool = True, timeout: float = 15.0):
         self.location, self.display = location, display_url(location)
+        try:   # one direct connection first: its error says why (no server, no database, no role)
+            psycopg.connect(location, connect_timeout=max(1, int(timeout))).close()
+        except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+            reason = " ".join(x.strip() for x in str(exc).splitlines() if x.strip()) or type(exc).__name__
+            raise StorageError(f"无法连接数据库 {self.display}：{reason}；请检查地址、用户和服务器是否已启动。") from exc
         self.pool = ConnectionPool(location, min_size=1, max_size=max(1, min(int(pool_size), 64)),
                                    kwargs={"autocommit": True}, open=False, timeout=60,
                                    max_idle=300, name=f"biaoge {self.display}")
@@ -347,36 +353,39 @@ class PgStore(Store):
             rows = conn.execute("SELECT period, seq FROM counters WHERE form = %s ORDER BY period", (form,)).fetchall()
         return {p: s for p, s in rows}
 
-    def load(self, form_id: str, histories: Iterable[list[dict]], counters: dict) -> int:
+    def load(self, form_id: str, histories: Iterable[list[dict]], counters: dict, batch: int = 5000) -> int:
+        """One transaction; COPY in batches of `batch` records, so memory stays bounded."""
         form = _check_form(form_id)
+        histories = iter(histories)
         with self._tx() as cur:
-            cur.execute("SELECT next_id FROM forms WHERE form = %s FOR UPDATE", (form,))
-            if cur.fetchone() is not None:
+            cur.execute("INSERT INTO forms (form, next_id) VALUES (%s, 1) ON CONFLICT DO NOTHING RETURNING form", (form,))
+            if cur.fetchone() is None:
                 raise StorageError(f"数据库 {self.display} 中表单 {form} 已有记录，不能载入。")
-            rows, revs, expect = [], [], 1
-            for hist in histories:
-                last = hist[-1]
-                if last["id"] != expect or [h["revision"] for h in hist] != list(range(1, len(hist) + 1)):
-                    raise StorageError(f"表单 {form} 的记录 {last['id']} 编号或修订不连续，不能载入。")
-                payload = _dumps(last["data"])
-                rows.append((form, last["id"], last["number"], last["created"], last["created"][:10], last["creator"],
-                             last["department"], last["revision"], last["updated"], last["version"],
-                             last["definition"], last["by"], payload, search_text(last["number"], last["data"]),
-                             json.dumps(field_texts(last["data"]), ensure_ascii=False)))
-                revs += [(form, h["id"], h["revision"], h["updated"], h["version"], h["definition"], h["by"],
-                          _dumps(h["data"])) for h in hist]
-                expect += 1
-            rows_total = len(rows)
-            with cur.copy(f"COPY records ({self._RECORD_COLS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            with cur.copy(f"COPY revisions ({self._REVISION_COLS}) FROM STDIN") as copy:
-                for row in revs:
-                    copy.write_row(row)
-            cur.execute("INSERT INTO forms (form, next_id) VALUES (%s, %s)", (form, expect))
+            expect = 1
+            while chunk := list(itertools.islice(histories, batch)):
+                rows, revs = [], []
+                for hist in chunk:
+                    last = hist[-1]
+                    if last["id"] != expect or [h["revision"] for h in hist] != list(range(1, len(hist) + 1)):
+                        raise StorageError(f"表单 {form} 的记录 {last['id']} 编号或修订不连续，不能载入。")
+                    data = json.loads(_dumps(last["data"]))
+                    rows.append((form, last["id"], last["number"], last["created"], last["created"][:10],
+                                 last["creator"], last["department"], last["revision"], last["updated"],
+                                 last["version"], last["definition"], last["by"], _dumps(data),
+                                 search_text(last["number"], data), json.dumps(field_texts(data), ensure_ascii=False)))
+                    revs += [(form, h["id"], h["revision"], h["updated"], h["version"], h["definition"], h["by"],
+                              _dumps(h["data"])) for h in hist]
+                    expect += 1
+                with cur.copy(f"COPY records ({self._RECORD_COLS}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                with cur.copy(f"COPY revisions ({self._REVISION_COLS}) FROM STDIN") as copy:
+                    for row in revs:
+                        copy.write_row(row)
+            cur.execute("UPDATE forms SET next_id = %s WHERE form = %s", (expect, form))
             cur.executemany("INSERT INTO counters (form, period, seq) VALUES (%s, %s, %s)",
-                            [(form, str(p), int(s)) for p, s in counters.items()])
-        return rows_total
+                            [(form, str(p), int(n)) for p, n in counters.items()])
+        return expect - 1
 
     # -- definitions --------------------------------------------------------------------------
     def put_definition(self, form_id: str, digest: str, definition: dict) -> None:

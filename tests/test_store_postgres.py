@@ -16,7 +16,7 @@ from services.store_copy import digest_store
 from store import Query, StorageError, open_store, pgschema
 from store.postgres import PgStore
 
-from .pg_helpers import database
+from .pg_helpers import database, url_for
 from .store_contract import DEF, FORM, StoreContract, add, ids, number, writer
 
 
@@ -95,9 +95,11 @@ def test_a_newer_schema_is_refused():
             PgStore(url, pool_size=1)
 
 
-def test_unreachable_server_is_a_clear_error():
-    with pytest.raises(StorageError, match="无法连接数据库 127.0.0.1:1/nothing"):
+def test_unreachable_server_or_database_is_a_clear_error():
+    with pytest.raises(StorageError, match="无法连接数据库 127.0.0.1:1/nothing：.*请检查地址"):
         open_store("postgresql://127.0.0.1:1/nothing", timeout=1)
+    with pytest.raises(StorageError, match='无法连接数据库 .*/biaoge_no_such_db：.*biaoge_no_such_db'):
+        open_store(url_for("biaoge_no_such_db"))
 
 
 # --- counters -------------------------------------------------------------------------------
