@@ -316,16 +316,26 @@ class PgStore(Store):
         if any("\x00" in str(p) for p in params):
             return [], 0   # PostgreSQL text holds no NUL, so no record contains one
         with self._conn() as conn:
-            if query.filtered:
-                total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
-            else:   # ids run 1 … next_id - 1 without holes: a record and its id commit together
+            if not query.filtered:   # ids run 1 … next_id - 1 without holes: a record and its id commit together
                 row = conn.execute("SELECT next_id - 1 FROM forms WHERE form = %s", (form,)).fetchone()
                 total = row[0] if row else 0
-            rows = []
-            if limit and offset < total:
-                rows = conn.execute(f"SELECT {_COLS} FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s",
-                                    params + [offset, limit]).fetchall()
-        return [_record(r) for r in rows], total
+                rows = []
+                if limit and offset < total:
+                    rows = conn.execute(f"SELECT {_COLS} FROM records WHERE form = %s AND id <= %s"
+                                        " ORDER BY id DESC LIMIT %s", (form, total - offset, limit)).fetchall()
+                return [_record(r) for r in rows], total
+            if limit:   # the page and the total from one index scan (the count over the ids only)
+                found = conn.execute(
+                    f"SELECT t.total, {', '.join('r.' + c for c in _COLS.split(', '))} FROM (SELECT id, count(*) OVER ()"
+                    f" AS total FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s) AS t"
+                    " JOIN records r ON r.form = %s AND r.id = t.id ORDER BY r.id DESC",
+                    params + [offset, limit, form]).fetchall()
+                if found:
+                    return [_record(r[1:]) for r in found], found[0][0]
+                if not offset:
+                    return [], 0
+            total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+        return [], total
 
     def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
         """Oldest first, by id ranges (no OFFSET), so a scan of a million records stays linear."""
