@@ -464,9 +464,9 @@ class PgStore(Store):
         return self._update(kind, key, change)[1]
 
     def delete_doc(self, kind: str, key: str) -> bool:
-        kind, key = self._doc_id(kind, key)
-        with self._conn() as conn:
-            return conn.execute("DELETE FROM docs WHERE kind = %s AND key = %s", (kind, key)).rowcount > 0
+        found = []
+        self._update(kind, key, lambda old, _version: found.append(old is not None))   # under the same lock
+        return found[0]
 
     def docs(self, kind: str, prefix: str = ""):
         _check_name(kind, "文档类别")
