@@ -19,6 +19,7 @@ system:
 
 system-test:
 	@scripts/system-packages.sh test
+	@scripts/postgres.sh
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

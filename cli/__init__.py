@@ -276,6 +276,7 @@ def serve(host, port, schemas, data, store_location, threads):
 
 from . import export  # noqa: E402,F401  (registers `biaoge export`)
 from . import users  # noqa: E402,F401  (registers `biaoge user` and `biaoge audit`)
+from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge store`)
 
 if __name__ == "__main__":
     main()

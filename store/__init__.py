@@ -19,6 +19,7 @@ __all__ = ["open_store", "Conflict", "Query", "StorageError", "Store", "BACKENDS
 # backend name -> "module:Class"; a URL scheme or the word "folder" picks one
 BACKENDS = {
     "folder": "store.tinystore:TinyStore",
+    "postgresql": "store.postgres:PgStore",
 }
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://")

@@ -193,6 +193,13 @@ class Store:
         """The last sequence number used per period: {"2026-11": 31, …}."""
         raise NotImplementedError
 
+    def load(self, form_id: str, histories: Iterable[list[dict]], counters: dict) -> int:
+        """Bulk-restore a form that has no records yet (`biaoge store copy`): each item is one record's
+        every revision as history() returns them, ids ascending 1, 2, 3 … without holes; `counters`
+        as counters() returns them. Ids, 编号, timestamps and authors are kept as given. Returns
+        the number of records loaded; StorageError when the form already has records."""
+        raise NotImplementedError
+
     # -- definitions --------------------------------------------------------------------------
     def put_definition(self, form_id: str, digest: str, definition: dict) -> None:
         """Keep a definition (by its digest) that stored records were made with; idempotent."""
@@ -229,6 +236,10 @@ class Store:
         """(key, document, version) of every document of a kind whose key starts with `prefix`, by key."""
         raise NotImplementedError
 
+    def doc_kinds(self) -> list[str]:
+        """Kinds that hold documents, sorted (copies and backups)."""
+        raise NotImplementedError
+
     # -- append-only logs (the audit trail) --------------------------------------------------
     def append(self, log: str, make: Callable[[dict | None], dict]) -> dict:
         """Append one entry atomically: `make` gets the last entry (None for the first) and returns
@@ -238,6 +249,15 @@ class Store:
     def entries(self, log: str, after: int = 0, limit: int = 1000) -> list[dict]:
         """Entries with seq > after, oldest first, at most `limit`."""
         raise NotImplementedError
+
+    def log_names(self) -> list[str]:
+        """Logs that have entries, sorted (copies and backups)."""
+        raise NotImplementedError
+
+    def upgrade(self, upto: int | None = None) -> tuple[int, int]:
+        """Bring the store's schema to the newest version: (version before, after). A store whose
+        format needs no migrations returns (0, 0)."""
+        return 0, 0
 
     def close(self) -> None:
         """Release connections and files (a no-op where there are none)."""

@@ -136,6 +136,12 @@ class FileDocs:
         self.update(kind, key, lambda old: found.append(old is not None) or None)
         return found[0]
 
+    def kinds(self) -> list[str]:
+        try:
+            return sorted(p.name for p in self.root.iterdir() if _KIND.fullmatch(p.name) and self.all(p.name))
+        except FileNotFoundError:
+            return []
+
     def all(self, kind: str, prefix: str = "") -> list:
         folder = self._folder(kind)
         out = []
@@ -212,6 +218,12 @@ class FileLogs:
             raise StorageError(f"无法写入日志 {self.display(folder)}：{exc.strerror or exc}") from exc
         finally:
             os.close(lock)
+
+    def names(self) -> list[str]:
+        try:
+            return sorted(p.name for p in self.root.iterdir() if _KIND.fullmatch(p.name) and self.entries(p.name, limit=1))
+        except FileNotFoundError:
+            return []
 
     def entries(self, log: str, after: int = 0, limit: int = 1000) -> list[dict]:
         folder = self._folder(log)

@@ -250,6 +250,33 @@ class StoreContract:
         assert [r["id"] for r in store.scan(FORM, Query(where=(("even", "yes"),)), batch=4)] == list(range(1, 24, 2))
         assert list(store.scan("nobody")) == []
 
+    def test_load_restores_histories_and_counters(self, store, make):
+        """Store.load (biaoge store copy): ids, 编号, timestamps, authors and counters as given."""
+        source = make()
+        for i in range(5):
+            add(source, form="src_form", data={"i": i}, creator="zhang", department="d1", numbered=i != 2)
+        source.revise("src_form", 4, {"i": "改"}, version=2, definition="e" * 64, updated="2026-11-29T09:00:00", by="li")
+        histories = [source.history("src_form", i) for i in range(1, 6)]
+        assert store.load(FORM, iter(histories), source.counters("src_form")) == 5
+        assert [store.history(FORM, i) for i in range(1, 6)] == histories
+        assert store.counters(FORM) == {"2026-11": 4}
+        assert ids(store.query(FORM, Query(text="改"))) == [4]
+        assert add(store)["id"] == 6 and store.get(FORM, 6)["number"] == number(5)
+        with pytest.raises(StorageError):
+            store.load(FORM, iter(histories), {})   # the form has records already
+        with pytest.raises(StorageError):
+            store.load("gap_form", iter([histories[0], histories[2]]), {})   # ids must not skip
+        assert store.query("gap_form") == ([], 0)
+
+    def test_document_kinds_and_log_names(self, store):
+        assert store.doc_kinds() == [] and store.log_names() == []
+        store.put_doc("users", "a", {})
+        store.put_doc("tokens", "t", {})
+        store.append("audit", lambda last: {})
+        assert store.doc_kinds() == ["tokens", "users"] and store.log_names() == ["audit"]
+        store.delete_doc("tokens", "t")
+        assert store.doc_kinds() == ["users"]
+
     # -- definitions ----------------------------------------------------------------------
     def test_definitions_round_trip(self, store):
         definition = {"title": "订货单", "properties": {"a": {"type": "string"}}}

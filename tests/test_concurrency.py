@@ -1,6 +1,6 @@
-"""Several server processes share one data folder: 4 processes × 8 clients × 100
-submissions give exactly 3,200 records, every 201 on disk, every data file valid,
-编号 unique and gap-free."""
+"""Several server processes share one store — a data folder, or one PostgreSQL database (as
+several hosts behind a load balancer would): 4 processes × 8 clients × 100 submissions give
+exactly 3,200 records, every 201 stored, every data file valid, 编号 unique and gap-free."""
 import http.client
 import json
 import os
@@ -9,12 +9,16 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from store import open_store
 
 from .conftest import ROOT, SCHEMAS
 from .people import admin_on_store
+from .pg_helpers import database
 
 PROCESSES, CLIENTS, EACH = 4, 8, 100
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "pay_method": "现金",
@@ -62,13 +66,30 @@ def client(port, results, errors):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
 
-def test_four_processes_eight_clients_each(tmp_path):
+@contextmanager
+def folder(tmp_path):
+    yield str(tmp_path / "data")
+
+
+@contextmanager
+def postgresql(tmp_path):
+    with database() as url:
+        yield url
+
+
+@pytest.mark.parametrize("backend", [folder, postgresql], ids=["folder", "postgresql"])
+def test_four_processes_eight_clients_each(tmp_path, backend):
+    with backend(tmp_path) as location:
+        run_servers(tmp_path, location)
+
+
+def run_servers(tmp_path, location):
     data = tmp_path / "data"
-    HEADERS["Authorization"] = f"Bearer {admin_on_store(data, SCHEMAS)}"
+    HEADERS["Authorization"] = f"Bearer {admin_on_store(location, SCHEMAS)}"
     env = {**os.environ, "BIAOGE_API_RATE": "100000 per minute"}
     ports = [free_port() for _ in range(PROCESSES)]
     procs = [subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(p), "--schemas",
-                               str(SCHEMAS), "--data", str(data), "--threads", str(CLIENTS)],
+                               str(SCHEMAS), "--data", str(data), "--store", location, "--threads", str(CLIENTS)],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in ports]
     try:
         for port, proc in zip(ports, procs):
@@ -94,7 +115,11 @@ def test_four_processes_eight_clients_each(tmp_path):
     assert numbers == [f"DH-202611-{k:04d}" for k in range(1, total + 1)]
     for path in Path(data).rglob("*.json"):
         json.loads(path.read_text("utf-8"))
-    store = open_store(str(data))
-    assert store.query("order_form", limit=1)[1] == total
-    for record_id, number in results:
-        assert store.get("order_form", record_id)["number"] == number
+    store = open_store(location)
+    try:
+        assert store.query("order_form", limit=1)[1] == total
+        assert store.counters("order_form") == {"2026-11": total}
+        for record_id, number in results:
+            assert store.get("order_form", record_id)["number"] == number
+    finally:
+        store.close()
