@@ -56,13 +56,33 @@ def dask_client(jobs: int | None = None, scheduler: str | None = None, timeout: 
         finally:
             client.close()
         return
+    import dask
     n = max(1, int(jobs or os.cpu_count() or 1))
     for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, \
-            Client(cluster, set_as_default=False) as client:
-        yield client
+    with dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}):
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=logging.ERROR) as cluster, \
+                Client(cluster, set_as_default=False) as client:
+            yield client
+
+
+# Imported once by the fork server; every worker process forked from it has them already
+# (spawned workers would each import WeasyPrint and the renderers again: seconds per archive).
+PRELOAD = ["distributed", "services.archive", "renderers.pdf", "weasyprint", "pypdf"]
+
+
+def _start_method() -> str:
+    """forkserver (with PRELOAD) where there is one, else spawn (Dask's default)."""
+    import multiprocessing
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    import dask
+    from distributed.utils import get_mp_context
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        ctx = get_mp_context()   # Dask sets its own preload list once; ours adds to it
+    ctx.set_forkserver_preload(PRELOAD)
+    return "forkserver"
 
 
 def _workers(client) -> int:
