@@ -8,6 +8,7 @@ DATA), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
 PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once),
+ARCHIVE_JOB_* and DASK_SCHEDULER (large archives as background jobs: server/jobs.py),
 HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1),
 RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel).
 """
@@ -40,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
         TRAP_HTTP_EXCEPTIONS=False,
         JSON_AS_ASCII=False,
         HTTPS=os.environ.get("BIAOGE_HTTPS", "") not in ("", "0"),
+        DASK_SCHEDULER=os.environ.get("BIAOGE_DASK_SCHEDULER") or None,
+        ARCHIVE_JOB_THRESHOLD=200,
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -58,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports_bp)
+    from . import jobs
+    jobs.register(app)
     return app
 
 
