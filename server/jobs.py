@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, send_file, url_for
 
+from services.archive_dask import check_scheduler
 from services.archive_jobs import ArchiveJobs, JobError, JobSettings
 
 from . import context
@@ -35,7 +36,8 @@ def current_user_name() -> str | None:
 
 
 def register(app) -> None:
-    """The app's ArchiveJobs; jobs that a previous process left running are resumed or failed."""
+    """The app's ArchiveJobs; jobs that a previous process left running are resumed or failed.
+    A DASK_SCHEDULER that is no tcp:// or tls:// address stops the start (SchedulerError)."""
     cfg = app.config
     folder = Path(cfg.get("ARCHIVE_JOB_DIR") or Path(cfg["DATA"]) / "archive-jobs")
     from services.rendering import RenderLimits
@@ -43,7 +45,7 @@ def register(app) -> None:
     settings = JobSettings(folder=folder, max_bytes=int(cfg.get("ARCHIVE_JOB_MAX_MB", 2048)) * 1024 ** 2,
                            max_active=int(cfg.get("ARCHIVE_JOB_ACTIVE", 4)), keep=int(cfg.get("ARCHIVE_JOB_KEEP", 50)),
                            resume=bool(cfg.get("ARCHIVE_JOB_RESUME", True)),
-                           scheduler=cfg.get("DASK_SCHEDULER") or None,
+                           scheduler=check_scheduler(cfg.get("DASK_SCHEDULER")),
                            workers=cfg.get("ARCHIVE_JOB_WORKERS") or None, limits=limits)
     records = app.extensions["biaoge.records"]
     jobs = ArchiveJobs(records.store, lambda: records.catalog, settings)

@@ -173,3 +173,10 @@ def test_a_job_beyond_the_size_cap_fails_and_leaves_no_file(app, client, fake_re
         final = jobs.get(doc["id"])
     assert final["state"] == "failed" and "大小上限" in final["error"]
     assert list((tmp_path / "jobs").iterdir()) == []
+
+
+def test_a_scheduler_setting_that_is_no_address_stops_the_start(app):
+    from server.app import create_app
+    from services.archive_dask import SchedulerError
+    with pytest.raises(SchedulerError, match="tcp://主机:8786"):
+        create_app({**app.test_config, "DASK_SCHEDULER": "host:8786"})
