@@ -97,8 +97,9 @@ def _init_worker(definitions: dict, limits: RenderLimits = RenderLimits()) -> No
 def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt: str, items) -> list:
     """One batch on a Dask worker: the frozen definition travels with its records (compiled once
     per worker and digest)."""
-    if len(_FORMS) > 64:
+    if len(_DEFINITIONS) > 64:   # a long-lived worker of a real cluster: bounded caches
         _FORMS.clear()
+        _DEFINITIONS.clear()
     if _DEFINITIONS.get(digest) != definition:
         _DEFINITIONS[digest] = definition
         _FORMS.pop(digest, None)
