@@ -1,18 +1,27 @@
-"""Archive throughput: N filled one-page 商品订货单 records into one zip.
+"""Archive throughput: the Dask LocalCluster beside the old process pool, and a second worker
+process joining a scheduler by hand (as a second host would).
 
-    .venv/bin/python bench/archive.py [--records 1000] [--speedup-records 200]
+    .venv/bin/python bench/archive.py [--records 400] [--repeat 3] [--jobs 2]
 
-Stores N records in a fresh data folder, then runs `biaoge archive` as a
-subprocess (so that the figures include start-up and every worker process):
-N records with --jobs 2, and --speedup-records records with --jobs 1 and
---jobs 2 for the speed-up. Peak memory is the largest sum of the resident
-memory of the archive process and its workers, sampled every 50 ms.
-Ends with one line of name=value figures.
+Stores N filled one-page 商品订货单 records in a fresh data folder. Every run is a fresh
+subprocess (so that the figures include start-up: the pool's or the cluster's worker processes
+and their imports) that archives all N records and reports the seconds of `write_archive`:
+
+  pool     the old ProcessPoolExecutor (fork, 2 × jobs batches in flight), kept here only
+  dask     the default: a LocalCluster of `jobs` worker processes, one thread each
+  manual   `dask scheduler` plus `dask worker` subprocesses started by hand: first one worker,
+           then a second one joins; each set gets one warm-up run that is not counted
+
+Peak memory (pool, dask) is the largest sum of the resident memory of the run and its child
+processes, sampled every 50 ms. Prints medians; ends with one line of name=value figures.
 """
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,15 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.catalog import load_catalog  # noqa: E402
-from forms.definition import digest, frozen  # noqa: E402
-from forms.numbering import format_number  # noqa: E402
-from forms.sample import sample_submission  # noqa: E402
-from forms.submission import check  # noqa: E402
-from store import open_store  # noqa: E402
+PY = sys.executable
+DASK = str(Path(PY).with_name("dask"))
 
 
 def fill(data_dir: Path, n: int) -> None:
+    from forms.definition import digest, frozen
+    from forms.numbering import format_number
+    from forms.sample import sample_submission
+    from forms.submission import check
+    from services.catalog import load_catalog
+    from store import open_store
     form = load_catalog(ROOT / "schemas").require("order_form")
     store = open_store(str(data_dir))
     definition = frozen(form)
@@ -45,6 +56,46 @@ def fill(data_dir: Path, n: int) -> None:
         store.add(form.id, samples[i % 50], version=form.version, definition=key, created="2026-11-27T10:00:00",
                   period="2026-11", make_number=lambda seq: format_number("DH-{yyyy}{mm}-{seq:4}",
                                                                          date(2026, 11, 27), seq))
+
+
+# ---------------------------------------------------------------- the old process pool (benchmark only)
+def pool_runner(jobs: int):
+    """What services.archive did before Dask: a fork ProcessPoolExecutor, 2 × jobs batches ahead."""
+    def run(tasks, definitions, limits):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from services import archive
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=archive._init_worker,
+                                 initargs=(definitions, limits)) as pool:
+            pending = []
+            for task in tasks:
+                pending.append(pool.submit(archive._render_batch, task))
+                while len(pending) > 2 * jobs:
+                    yield pending.pop(0).result()
+            for fut in pending:
+                yield fut.result()
+    return run
+
+
+def one(mode: str, data: str, jobs: int, scheduler: str | None) -> None:
+    """One archive in this (fresh) process; prints {"seconds", "records", "sha"} as JSON."""
+    import hashlib
+
+    from services.archive import write_archive
+    from services.archive_source import collect
+    from services.catalog import load_catalog
+    from store import open_store
+    cat = load_catalog(ROOT / "schemas")
+    entries, definitions, titles, keys = collect(cat, open_store(data), [(cat.require("order_form"), None)])
+    buf = io.BytesIO()
+    kw = {"runner": pool_runner(jobs)} if mode == "pool" else {"jobs": jobs, "scheduler": scheduler}
+    start = time.perf_counter()
+    summary = write_archive(entries, definitions, buf, titles=titles, key_fields=keys, **kw)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "records": summary.records,
+                      "sha": hashlib.sha256(buf.getvalue()).hexdigest()}))
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -64,13 +115,12 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_archive(data_dir: Path, out: Path, jobs: int, limit_to: str | None = None) -> tuple[float, float, int]:
-    cmd = [sys.executable, "-m", "cli", "archive", "order_form", "--schemas", str(ROOT / "schemas"),
-           "--data", str(data_dir), "--jobs", str(jobs), "-o", str(out)]
-    if limit_to:
-        cmd += ["--to", limit_to]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_one(mode: str, data: Path, jobs: int, scheduler: str | None = None) -> tuple[dict, float]:
+    cmd = [PY, __file__, "--one", mode, "--data", str(data), "--jobs", str(jobs)]
+    if scheduler:
+        cmd += ["--scheduler", scheduler]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     peak = [0.0]
 
     def sample():
@@ -80,36 +130,89 @@ def run_archive(data_dir: Path, out: Path, jobs: int, limit_to: str | None = Non
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     stdout, stderr = proc.communicate()
-    seconds = time.perf_counter() - start
     t.join()
     if proc.returncode != 0:
-        raise SystemExit(f"archive failed: {stdout}\n{stderr}")
-    import zipfile
-    count = sum(1 for n in zipfile.ZipFile(out).namelist() if n.endswith(".pdf"))
-    return seconds, peak[0], count
+        raise SystemExit(f"{mode} run failed:\n{stdout}\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1]), peak[0]
+
+
+def wait_workers(scheduler_file: Path, n: int, timeout: float = 60) -> str:
+    from distributed import Client
+    deadline = time.monotonic() + timeout
+    while not scheduler_file.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("the scheduler did not start")
+        time.sleep(0.1)
+    address = json.loads(scheduler_file.read_text())["address"]
+    with Client(address, set_as_default=False) as client:
+        client.wait_for_workers(n, timeout=timeout)
+    return address
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=1000)
-    ap.add_argument("--speedup-records", type=int, default=200)
+    ap.add_argument("--records", type=int, default=400)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--one", choices=["pool", "dask", "manual"], help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    ap.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        return one(args.one, args.data, args.jobs, args.scheduler)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         print(f"storing {args.records} records …", flush=True)
         fill(tmp / "data", args.records)
-        small = tmp / "small"
-        fill(small, args.speedup_records)
-        s1, _, _ = run_archive(small, tmp / "s1.zip", 1)
-        s2, _, _ = run_archive(small, tmp / "s2.zip", 2)
-        seconds, peak, count = run_archive(tmp / "data", tmp / "full.zip", 2)
-        size = (tmp / "full.zip").stat().st_size
-    rate = count / seconds
-    speedup = s1 / s2
-    print(f"{count} records, --jobs 2: {seconds:.1f} s, {rate:.1f} records/s, peak {peak:.0f} MB, "
-          f"zip {size / 1e6:.1f} MB ({size / count / 1024:.0f} KB per record)")
-    print(f"{args.speedup_records} records: --jobs 1 {s1:.1f} s, --jobs 2 {s2:.1f} s, speed-up {speedup:.2f}×")
-    print(f"records_per_second={rate:.1f} peak_mb={peak:.0f} speedup_2_jobs={speedup:.2f}")
+        times: dict = {"pool": [], "dask": [], "one_worker": [], "two_workers": []}
+        peaks: dict = {"pool": [], "dask": []}
+        shas = set()
+        for i in range(args.repeat):   # interleaved, so that a slow moment of the machine hits both
+            for mode in ("pool", "dask"):
+                result, peak = run_one(mode, tmp / "data", args.jobs)
+                times[mode].append(result["seconds"])
+                peaks[mode].append(peak)
+                shas.add(result["sha"])
+                print(f"  {mode} run {i + 1}: {result['seconds']:.1f} s, peak {peak:.0f} MB", flush=True)
+        sf = tmp / "scheduler.json"
+        procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(sf)], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)]
+        worker = [DASK, "worker", "--scheduler-file", str(sf), "--nthreads", "1", "--nworkers", "1",
+                  "--no-dashboard"]
+        try:
+            for count, label in ((1, "one_worker"), (2, "two_workers")):
+                procs.append(subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+                address = wait_workers(sf, count)
+                run_one("manual", tmp / "data", args.jobs, address)   # warm-up: imports and fonts
+                for i in range(args.repeat):
+                    result, _ = run_one("manual", tmp / "data", args.jobs, address)
+                    times[label].append(result["seconds"])
+                    shas.add(result["sha"])
+                    print(f"  {count} worker(s) by hand, run {i + 1}: {result['seconds']:.1f} s", flush=True)
+        finally:
+            for p in reversed(procs):
+                p.terminate()
+            for p in procs:
+                p.wait(timeout=30)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    n = args.records
+    rate = {k: n / v for k, v in med.items()}
+    ratio = rate["dask"] / rate["pool"]
+    speedup = med["one_worker"] / med["two_workers"]
+    print(f"{n} records, medians of {args.repeat} runs (start-up included), jobs={args.jobs}:")
+    print(f"  process pool     {med['pool']:.1f} s  {rate['pool']:.1f} records/s  "
+          f"peak {statistics.median(peaks['pool']):.0f} MB")
+    print(f"  Dask LocalCluster {med['dask']:.1f} s  {rate['dask']:.1f} records/s  "
+          f"peak {statistics.median(peaks['dask']):.0f} MB  ({ratio:.2f}× the pool)")
+    print(f"  scheduler + 1 worker by hand  {med['one_worker']:.1f} s; + a second worker "
+          f"{med['two_workers']:.1f} s: speed-up {speedup:.2f}×")
+    print(f"  every run gave the same zip: {'yes' if len(shas) == 1 else 'NO'}")
+    print(f"pool_rps={rate['pool']:.1f} dask_rps={rate['dask']:.1f} dask_vs_pool={ratio:.2f} "
+          f"one_worker_s={med['one_worker']:.1f} two_workers_s={med['two_workers']:.1f} "
+          f"second_worker_speedup={speedup:.2f} same_bytes={int(len(shas) == 1)}")
 
 
 if __name__ == "__main__":

@@ -216,12 +216,15 @@ def handbook(output, title, schemas):
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "both"]), default="pdf", show_default=True)
 @click.option("--merge", is_flag=True, help="另附一个合并的 PDF(每条记录一个书签)")
 @click.option("--jobs", type=int, default=0, help="并行进程数，默认每个 CPU 核一个")
+@click.option("--scheduler", default=os.environ.get("BIAOGE_DASK_SCHEDULER") or None,
+              help="Dask 调度器地址，例如 tcp://host:8786（默认在本机启动） / a Dask cluster's scheduler")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出 zip 文件")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
               help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
-def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, schemas, data):
+def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, schemas, data, scheduler):
     from services.archive import Progress, write_archive
+    from services.archive_dask import SchedulerError, check_scheduler
     from services.archive_source import collect
     from services.query import QueryError, build_query
     cat = _catalog(schemas)
@@ -235,15 +238,24 @@ def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, s
                                                   where=where)))
         except QueryError as exc:
             raise click.ClickException(str(exc))
+    try:
+        scheduler = check_scheduler(scheduler)
+    except SchedulerError as exc:
+        raise click.ClickException(str(exc))
     entries, definitions, titles, keys = collect(cat, _store(data), selections)
     if not entries:
         raise click.ClickException("没有符合条件的记录。")
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    with tmp.open("wb") as out:
-        summary = write_archive(entries, definitions, out, titles=titles, fmt=fmt, merge=merge,
-                                jobs=jobs or None, progress=Progress(len(entries)), key_fields=keys)
+    try:
+        with tmp.open("wb") as out:
+            summary = write_archive(entries, definitions, out, titles=titles, fmt=fmt, merge=merge,
+                                    jobs=jobs or None, progress=Progress(len(entries)), key_fields=keys,
+                                    scheduler=scheduler)
+    except SchedulerError as exc:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(str(exc))
     tmp.replace(target)
     click.echo(summary.line() + f" 输出：{target}")
     for number, error in summary.failures[:20]:

@@ -8,6 +8,7 @@ DATA), SECRET_KEY
 (signs the session that carries the CSRF token; generated and kept in DATA
 when not given), MAX_CONTENT_LENGTH (request bodies above it get 413),
 PER_PAGE (list size), MAX_UPLOAD_UNPACKED (Excel uploads), ARCHIVE_JOBS (archives built at once),
+ARCHIVE_JOB_* and DASK_SCHEDULER (large archives as background jobs: server/jobs.py),
 HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTTPS=1),
 RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel),
 LOGIN_RATE (login attempts per address, e.g. "30 per minute"), API_RATE (API requests per
@@ -48,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
         LOGIN_RATE=os.environ.get("BIAOGE_LOGIN_RATE", "30 per minute"),
         API_RATE=os.environ.get("BIAOGE_API_RATE", "600 per minute"),
         RATELIMIT_STORAGE_URI=os.environ.get("BIAOGE_RATELIMIT_STORAGE", "memory://"),
+        DASK_SCHEDULER=os.environ.get("BIAOGE_DASK_SCHEDULER") or None,
+        ARCHIVE_JOB_THRESHOLD=200,
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -70,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports_bp)
+    from . import jobs
+    jobs.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

@@ -119,6 +119,12 @@ def _generic() -> dict:
                             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(400, 404, 422)}}},
+            "/api/jobs/{job_id}": {
+                "get": {"summary": "归档任务的状态与进度", "operationId": "getJob",
+                        "parameters": [{"name": "job_id", "in": "path", "required": True,
+                                        "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}],
+                        "responses": {"200": _resp("任务：state（queued/running/done/failed）、done/total、error、download",
+                                                   {"type": "object"}), **_errors(404)}}},
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {

@@ -211,7 +211,14 @@ def list_query(form):
 def archive(form_id):
     from .archive_download import archive_response
     form = form_or_404(form_id)
-    return archive_response(form, list_query(form))
+    query = list_query(form)
+    try:
+        _, total = search(context.store(), form, access(), query, action="export", limit=0)
+    except Forbidden as exc:
+        abort(403, description=str(exc))
+    if total > int(current_app.config.get("ARCHIVE_JOB_THRESHOLD", 200)):
+        abort(409, description=f"记录较多（共 {total} 条），请在记录页点击“生成归档（后台任务）”，生成后在任务页下载。")
+    return archive_response(form, query)
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>")

@@ -7,10 +7,13 @@ manifest.csv: 编号, form, date, key fields, file name, SHA-256, pages, status)
 and, with `merge`, one PDF of all records with a bookmark per record.
 
 Speed: records of one form are laid out in batches, one WeasyPrint document
-per batch (PdfRenderer.render_many), on `jobs` worker processes. Memory stays
-bounded: at most 2 × jobs batches are in flight, results are written to the
-zip as they arrive (in input order), nothing else is kept but the manifest
-rows — and, with `merge`, the merged PDF's pages.
+per batch (PdfRenderer.render_many), on Dask workers (services.archive_dask): a
+LocalCluster of `jobs` worker processes, or the cluster of `scheduler`
+(tcp://host:8786); `jobs=1` without a scheduler renders in this process. Memory
+stays bounded: at most 2 × workers batches are in flight, results are written to
+the zip as they arrive (in input order), nothing else is kept but the manifest
+rows — and, with `merge`, the merged PDF's pages. A worker lost midway has its
+batches rendered again elsewhere: the archive is the same, byte for byte.
 
 Deterministic: fixed zip timestamps and order, PDFs without dates, manifest
 workbook with fixed properties — the same records give the same bytes.
@@ -18,6 +21,7 @@ A record that fails is listed in the manifest with its error; the others go on.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -26,7 +30,6 @@ import re
 import sys
 import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -89,6 +92,19 @@ def _init_worker(definitions: dict, limits: RenderLimits = RenderLimits()) -> No
     _DEFINITIONS.update(definitions)
     _FORMS.clear()
     _LIMITS[0] = limits
+
+
+def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt: str, items) -> list:
+    """One batch on a Dask worker: the frozen definition travels with its records (compiled once
+    per worker and digest)."""
+    if len(_DEFINITIONS) > 64:   # a long-lived worker of a real cluster: bounded caches
+        _FORMS.clear()
+        _DEFINITIONS.clear()
+    if _DEFINITIONS.get(digest) != definition:
+        _DEFINITIONS[digest] = definition
+        _FORMS.pop(digest, None)
+    _LIMITS[0] = limits
+    return _render_batch((digest, fmt, items))
 
 
 def _form(digest: str):
@@ -174,11 +190,11 @@ def _count_pages(content: bytes | None) -> int:
 
 
 # ---------------------------------------------------------------- driver
-def _batches(entries, fmt):
-    """Consecutive entries of one definition, at most BATCH at a time."""
+def _batches(entries, fmt, size=BATCH):
+    """Consecutive entries of one definition, at most `size` at a time."""
     batch, key = [], None
     for seq, entry in enumerate(entries):
-        if batch and (entry.digest != key or len(batch) >= BATCH):
+        if batch and (entry.digest != key or len(batch) >= size):
             yield (key, fmt, batch)
             batch = []
         key = entry.digest
@@ -187,31 +203,27 @@ def _batches(entries, fmt):
         yield (key, fmt, batch)
 
 
-def _results(entries, definitions, fmt, jobs, limits):
-    """(seq, files, pages, error) in input order, rendering ahead on `jobs` processes."""
-    tasks = _batches(entries, fmt)
-    if jobs <= 1:
+def _results(tasks, definitions, limits, jobs, scheduler, client):
+    """(seq, files, pages, error) in input order: in this process, or rendered ahead on Dask."""
+    if client is None and not scheduler and jobs <= 1:
         _init_worker(definitions, limits)
         for task in tasks:
             yield from _render_batch(task)
         return
-    import multiprocessing
-    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(definitions, limits)) as pool:
-        pending = []
-        for task in tasks:
-            pending.append(pool.submit(_render_batch, task))
-            while len(pending) > 2 * jobs:
-                yield from pending.pop(0).result()
-        for fut in pending:
-            yield from fut.result()
+    from .archive_dask import dask_client, dask_results
+    with contextlib.nullcontext(client) if client is not None else dask_client(jobs, scheduler) as used:
+        for batch in dask_results(used, tasks, definitions, limits):
+            yield from batch
 
 
 def write_archive(entries, definitions: dict, out, *, titles: dict | None = None, fmt: str = "pdf",
                   merge: bool = False, jobs: int | None = None, progress=None, key_fields=None,
-                  limits: RenderLimits = RenderLimits()) -> Summary:
-    """Write the archive of `entries` (a list of Entry) into the binary stream `out`."""
+                  limits: RenderLimits = RenderLimits(), scheduler: str | None = None, client=None,
+                  batch: int = BATCH, runner=None) -> Summary:
+    """Write the archive of `entries` (a list of Entry) into the binary stream `out`. Rendered on
+    `client` (a dask Client) if given, else on the Dask cluster of `scheduler`, else on a
+    LocalCluster of `jobs` processes (default: one per core; 1: in this process). `runner`
+    (tasks, definitions, limits) -> batch results replaces all that (benchmarks)."""
     entries = list(entries)
     started = time.perf_counter()
     # If anything fails midway the zip must stay unfinished (no central directory), so that a
@@ -219,7 +231,12 @@ def write_archive(entries, definitions: dict, out, *, titles: dict | None = None
     sink = _Sink(out)
     archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1)
     try:
-        for seq, files, pages, error in _results(entries, definitions, fmt, jobs or os.cpu_count() or 1, limits):
+        tasks = _batches(entries, fmt, max(1, batch))
+        if runner is not None:
+            results = (r for rs in runner(tasks, definitions, limits) for r in rs)
+        else:
+            results = _results(tasks, definitions, limits, jobs or os.cpu_count() or 1, scheduler, client)
+        for seq, files, pages, error in results:
             archive.add(seq, entries[seq], files, pages, error)
             if progress:
                 progress.update(archive.summary.records)
