@@ -97,7 +97,8 @@ def app(tmp_path):
     schemas = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, schemas)
     app = create_app({"SCHEMAS": str(schemas), "DATA": str(tmp_path / "data"), "SECRET_KEY": "test",
-                      "MAX_CONTENT_LENGTH": 256 * 1024, "TESTING": False, "API_RATE": "100000 per minute"})
+                      "MAX_CONTENT_LENGTH": 256 * 1024, "TESTING": False, "API_RATE": "100000 per minute",
+                      "ARCHIVE_JOB_WORKERS": 1})
     app.schemas_path = schemas
     if not hasattr(app, "admin_token"):
         app.admin_token = admin_token(app)

@@ -62,7 +62,7 @@ def test_a_job_completes_and_its_file_downloads(app, client):
     job_id = start_job(client, "?q=客户")
     doc = wait(client, job_id)
     assert doc["state"] == "done" and doc["done"] == doc["total"] == 3, doc
-    assert doc["owner"] is None and doc["selection"] == {"forms": ["order_form"], "filters": {"q": "客户"}}
+    assert doc["owner"] == "admin" and doc["selection"] == {"forms": ["order_form"], "filters": {"q": "客户"}}
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "归档已生成：共 3 条记录" in page and 'http-equiv="refresh"' not in page
     r = client.get(f"/jobs/{job_id}/archive.zip")
@@ -80,7 +80,9 @@ def test_bad_requests_are_4xx_in_chinese(app, client):
     r = client.get("/jobs/" + "0" * 32)
     assert r.status_code == 404 and "找不到这个归档任务" in r.get_data(as_text=True)
     assert client.get("/api/jobs/nonsense").get_json()["error"]["status"] == 404
-    assert client.post("/forms/order_form/archive-jobs").status_code == 403   # no CSRF token
+    from .people import signed_in_session
+    session = signed_in_session(app)        # a browser session (an API token needs no CSRF token)
+    assert session.post("/forms/order_form/archive-jobs").status_code == 403   # no CSRF token
     page = client.get("/forms/order_form/records").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = client.post("/forms/order_form/archive-jobs?from=2026-13-45", data={"csrf_token": token})
@@ -124,7 +126,7 @@ def left_running(app, **extra):
         from server import context
         job_id = "a" * 32
         context.store().put_doc("jobs", job_id, {
-            "id": job_id, "kind": "archive", "state": "running", "owner": None, "title": "商品订货单",
+            "id": job_id, "kind": "archive", "state": "running", "owner": "admin", "title": "商品订货单",
             "selection": {"forms": ["order_form"], "filters": {}}, "total": 3, "done": 1,
             "created": "2026-12-01T10:00:00Z", "updated": "2026-12-01T10:00:05Z", "error": None, "note": None,
             "host": __import__("socket").gethostname(), "pid": os.getpid(), "runner": "gone", "heartbeat": 0,
@@ -180,3 +182,26 @@ def test_a_scheduler_setting_that_is_no_address_stops_the_start(app):
     from services.archive_dask import SchedulerError
     with pytest.raises(SchedulerError, match="tcp://主机:8786"):
         create_app({**app.test_config, "DASK_SCHEDULER": "host:8786"})
+
+
+def test_a_job_holds_what_its_owner_may_export_and_only_they_see_it(app):
+    """A 销售主管 of 华东大区 archives: the zip holds their region's records only; another
+    supervisor gets 404 for the job; an administrator may look at it."""
+    from .people import client_as, person
+    boss_sh = client_as(app, person(app, "zg_sh", roles=["销售主管"], department="华东大区"))
+    boss_bj = client_as(app, person(app, "zg_bj", roles=["销售主管"], department="华北大区"))
+    rep_sh = client_as(app, person(app, "ywy_sh", roles=["业务员"], department="上海办事处"))
+    rep_bj = client_as(app, person(app, "ywy_bj", roles=["业务员"], department="北京办事处"))
+    fill(rep_sh, 3)
+    fill(rep_bj, 2)
+    job_id = start_job(boss_sh)
+    doc = wait(boss_sh, job_id)
+    assert doc["state"] == "done" and doc["owner"] == "zg_sh" and doc["total"] == 3, doc
+    zf = zipfile.ZipFile(io.BytesIO(boss_sh.get(f"/jobs/{job_id}/archive.zip").data))
+    assert sum(n.endswith(".pdf") for n in zf.namelist()) == 3
+    for other in (boss_bj, rep_sh):
+        assert other.get(f"/jobs/{job_id}").status_code == 404
+        assert other.get(f"/api/jobs/{job_id}").status_code == 404
+        assert other.get(f"/jobs/{job_id}/archive.zip").status_code == 404
+    assert rep_sh.post("/forms/order_form/archive-jobs").status_code == 403     # a rep exports nothing
+    assert app.test_client().get(f"/jobs/{job_id}").status_code == 200          # the administrator
