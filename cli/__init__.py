@@ -275,6 +275,7 @@ def serve(host, port, schemas, data, store_location, threads):
 
 
 from . import export  # noqa: E402,F401  (registers `biaoge export`)
+from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
 
 if __name__ == "__main__":
     main()
