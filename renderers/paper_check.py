@@ -209,14 +209,16 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
                 if index > 0 and not others:
                     add("P06", n, "签字栏", what="签字栏单独在一页上，与表格分开了")
             # ☐ at text height: drawn as a CSS box (class "box"), not from a font
-            if tag == "span" and "box" in classes:
+            if tag == "span" and "opt" in classes:
                 for b in boxes:
                     size = b.style["font_size"]
-                    if b.height < MIN_BOX * size:
-                        add("P07", n, "选项方框", mark="☐", ratio=round(100 * b.height / size))
-                        break
+                    for d in _descendants(b):
+                        if "box" in _classes(d) and d.height < MIN_BOX * size:
+                            add("P07", n, f"选项「{_short(_text(b))}」", mark="☐", ratio=round(100 * d.height / size))
+                            break
+                    break
         for t in texts:
-            if any(ch in t.text for ch in BOXES):
+            if any(ch in t.text for ch in BOXES) and t.style["color"].alpha > 0:
                 add("P07", n, f"选项「{_short(t.text)}」", mark=t.text.strip()[:1], ratio=_GLYPH)
                 break
     return out

@@ -9,23 +9,26 @@ CSS fixes, with a safety margin.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from forms.kinds import KINDS
-from forms.paper import PAPER_MM
+from forms.paper import PAPER_MM, paper_chars
 
 from .base import Filled, Renderer, register
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
-from .textwidth import lines_needed
+from .textwidth import lines_needed, text_width
 
 # The print CSS's fixed heights in mm (see print.css).
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 12, 16, 14
 H_TITLE, H_HEADER, H_LINE, H_GRID_ROW, H_TEXTAREA_ROW, H_SECTION = 17, 9, 8, 9, 18, 9
 H_TABLE_HEAD, H_ROW, H_SIGNATURES, H_NOTE = 16, 8, 16, 6
 SAFETY = 0.92
+COMPACT = 0.8       # row heights of a sheet printed compact (class "compact"): 9 → 7.2 mm
 CN_NUMBERS = "零一二三四五六七八九十"
 
 
@@ -52,9 +55,13 @@ def text_lines(text: str, width_chars: float) -> int:
     return lines_needed(str(text).replace("\n", " "), width_chars * 0.95)
 
 
-def paginate(lay, data: dict | None) -> list:
-    """Split the form into pages; only long tables cause page breaks."""
+def paginate(lay, data: dict | None, compact: bool = False) -> list:
+    """Split the form into pages; only long tables cause page breaks. The signature line and
+    notes stay with the end of the last table; a table's empty writing rows (beyond the data)
+    are cut, down to half of them, rather than start a page for the rest of them."""
     paper_w, paper_h = PAPER_MM.get(lay.paper, PAPER_MM["A4"])
+    scale = COMPACT if compact else 1
+    row_h = H_ROW * scale
     if lay.orientation == "landscape":
         paper_w, paper_h = paper_h, paper_w
     height = (paper_h - MARGIN_TOP - MARGIN_BOTTOM) * SAFETY
@@ -62,14 +69,9 @@ def paginate(lay, data: dict | None) -> list:
     used = H_TITLE + H_HEADER * bool(lay.header) + H_LINE * len(lay.intro)
 
     def block_height(block) -> float:
-        if isinstance(block, Grid):
-            return sum(H_TEXTAREA_ROW if any(c.field.kind_def.tall for c in row) else H_GRID_ROW
-                       for row in block.rows)
-        if isinstance(block, SectionBlock):
-            return H_SECTION + sum(block_height(b) for b in block.blocks)
-        if isinstance(block, TableBlock):
-            return H_TABLE_HEAD + H_ROW * (block.blank_rows + len(block.words) + bool(block.totals))
-        return 0
+        return _block_height(block, scale)
+
+    tail = H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes) + H_LINE * len(lay.closing)
 
     blocks = list(lay.blocks)
     for i, block in enumerate(blocks):
@@ -80,22 +82,33 @@ def paginate(lay, data: dict | None) -> list:
         values = (data or {}).get(block.field.key) if data is not None else None
         rows = list(values) if isinstance(values, list) else []
         filled = [(n + 1, r) for n, r in enumerate(rows)]
-        filled += [(len(filled) + k + 1, None) for k in range(max(0, block.blank_rows - len(filled)))]
-        heights = [H_ROW * max(text_lines(display(c, (r or {}).get(c.key)), w)
+        filler = max(0, block.blank_rows - len(filled))
+        heights = [row_h * max(text_lines(display(c, (r or {}).get(c.key)), w)
                                for c, w in zip(block.columns, block.widths)) for _, r in filled]
-        foot = H_ROW * (len(block.words) + bool(block.totals))
+        foot = row_h * (len(block.words) + bool(block.totals))
+        after = sum(block_height(b) for b in blocks[i + 1:]) + tail
+        if filler:
+            room = height - used - H_TABLE_HEAD - foot - after - sum(heights)
+            fits = int(room // row_h) if room > 0 else 0
+            if (fits < filler and fits >= (filler + 1) // 2):
+                filler = fits
+        filled += [(len(filled) + k + 1, None) for k in range(filler)]
+        heights += [row_h] * filler
+        extra = after if all(not isinstance(b, TableBlock) for b in blocks[i + 1:]) else 0
         parts, start = [], 0
         while True:
             room = height - used - H_TABLE_HEAD
             rest = heights[start:]
-            if sum(rest) + foot <= room or not rest:  # what follows the table flows on by itself
+            if sum(rest) + foot + extra <= room or not rest:  # what follows the table flows on by itself
                 parts.append((start, len(filled)))
                 break
-            room -= H_ROW if block.subtotal_columns else 0
+            room -= row_h if block.subtotal_columns else 0
             take, acc = 0, 0.0
             while take < len(rest) and acc + rest[take] <= room:
                 acc += rest[take]
                 take += 1
+            if take == len(rest):   # the rows fit but not what follows: two rows go on with it
+                take -= min(2, take - 1)
             take = max(take, 1) if used == 0 else take
             if take:
                 parts.append((start, start + take))
@@ -112,6 +125,33 @@ def paginate(lay, data: dict | None) -> list:
         used += sum(heights[parts[-1][0]:]) + H_TABLE_HEAD + foot
     pages[-1].last = True
     return pages
+
+
+def _block_height(block, scale: float = 1) -> float:
+    if isinstance(block, Grid):
+        return scale * sum(H_TEXTAREA_ROW if any(c.field.kind_def.tall for c in row) else H_GRID_ROW
+                           for row in block.rows)
+    if isinstance(block, SectionBlock):
+        return scale * H_SECTION + sum(_block_height(b, scale) for b in block.blocks)
+    if isinstance(block, TableBlock):
+        return scale * (H_TABLE_HEAD + H_ROW * (block.blank_rows + len(block.words) + bool(block.totals)))
+    return 0
+
+
+def needs_compact(lay) -> bool:
+    """Whether the form's grids and tables take a little more than one page at the usual row
+    heights (up to a quarter more) and fit at the compact ones: then the sheet is printed compact
+    rather than leave its last rows or the signature line alone on a second page."""
+    paper_w, paper_h = PAPER_MM.get(lay.paper, PAPER_MM["A4"])
+    if lay.orientation == "landscape":
+        paper_w, paper_h = paper_h, paper_w
+    height = paper_h - MARGIN_TOP - MARGIN_BOTTOM
+    fixed = H_TITLE + H_HEADER * bool(lay.header) + H_LINE * (len(lay.intro) + len(lay.closing)) + \
+        H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes)
+    if any(isinstance(b, TableBlock) for b in lay.blocks):
+        return False    # tables are paginated (their empty rows cut to fit)
+    body = sum(_block_height(b) for b in lay.blocks)
+    return height < fixed + body <= 1.3 * height and fixed + COMPACT * body <= height
 
 
 def _number(v) -> float:
@@ -140,7 +180,10 @@ def cell(f, value, filled: bool, compact: bool = False) -> dict:
     return {"text": display(f, value)}
 
 
-def line_items(items, data, record) -> list:
+def line_items(items, data, record, signed: bool = False, room: float = 0) -> list:
+    """The items of the header line (or, `signed`, the signature line: a signer's 日期 stays blank
+    until that person signs). With `room` (characters), blanks shrink so the line fits on one
+    line, and when it cannot, a break splits it into two even lines."""
     out = []
     for it in items:
         if it.is_text:
@@ -155,12 +198,37 @@ def line_items(items, data, record) -> list:
             else:
                 view["value"] = it.field.kind_def.blank
         elif it.blank == "date":
-            view["value"] = display_date(record.created) if record and record.created else KINDS["date"].blank
+            view["value"] = display_date(record.created) if record and record.created and not signed \
+                else KINDS["date"].blank
         elif it.blank == "number":
             view["width"] = 8
             view["value"] = record.number if record and record.number else ""
         out.append(view)
+    if room:
+        fit_line(out, room)
     return out
+
+
+GAP = 1.8   # the line's gap between items (6 mm), in characters
+
+
+def fit_line(views: list, room: float) -> None:
+    """Shrink the blanks of a header or signature line so it fits `room` characters, or mark a
+    break (`break_before`) that splits it into two lines of as many items each."""
+    def width(v):
+        if "label" not in v:
+            return text_width(v["text"])
+        body = text_width(v["value"]) + 0.6 if v["value"] else v["width"]
+        return text_width(v["label"]) + 1 + body
+    need = sum(width(v) for v in views) + GAP * (len(views) - 1)
+    blanks = [v for v in views if "label" in v and not v["value"]]
+    if need > room and blanks:
+        spare = need - room
+        for v in blanks:
+            v["width"] = max(3, round(v["width"] - spare / len(blanks), 1))
+        need = sum(width(v) for v in views) + GAP * (len(views) - 1)
+    if need > room and len(views) > 1:
+        views[(len(views) + 1) // 2]["break_before"] = True
 
 
 def display_date(iso: str) -> str:
@@ -168,15 +236,72 @@ def display_date(iso: str) -> str:
     return f"{y}年{int(m)}月{int(d)}日"
 
 
-def grid_view(block, values, filled) -> list:
+def grid_view(block, values, filled, chars: float = 8) -> list:
     rows = []
     for row in block.rows:
-        rows.append({"tall": any(c.field.kind_def.tall for c in row), "cells": [
-            {"title": c.field.title, "unit": c.field.spec.get("x-unit", "") if c.field.kind_def.shows_unit else "",
-             "colspan": c.span * 2 - 1,
-             "value": cell(c.field, values.get(c.field.key) if isinstance(values, dict) else None, filled),
-             "kind": c.field.kind, "align": c.field.kind_def.align} for c in row]})
+        cells = []
+        for c in row:
+            label, shrink = fit_label(c.field.title, chars)
+            value = cell(c.field, values.get(c.field.key) if isinstance(values, dict) else None, filled)
+            unit = c.field.spec.get("x-unit", "") if c.field.kind_def.shows_unit else ""
+            if unit and "text" in value:
+                value = dict(value, unit=unit)
+            cells.append({"title": c.field.title, "label": label, "shrink": shrink, "colspan": c.span * 2 - 1,
+                          "value": value, "kind": c.field.kind, "align": c.field.kind_def.align})
+        rows.append({"tall": any(c.field.kind_def.tall for c in row), "cells": cells})
     return rows
+
+
+LABEL_SHARE = 0.36        # at most this share of the paper's width goes to the label columns
+SHRINK_TO = 0.87          # a label up to 1/0.8 of its column is printed smaller, on one line
+_TOKEN = re.compile(r"[(（][^()（）]*[)）]|[0-9０-９.]+[^0-9０-９.()（）]?|[A-Za-z]+|.", re.S)
+
+
+def label_chars(lay) -> float:
+    """Width of the form's grid label columns in characters: its longest label, within what
+    the paper allows for `columns` label columns."""
+    cap = max(3, int(paper_chars(lay.paper, lay.orientation) * LABEL_SHARE / lay.columns))
+    longest = 0.0
+
+    def walk(blocks):
+        nonlocal longest
+        for b in blocks:
+            if isinstance(b, Grid):
+                for row in b.rows:
+                    longest = max([longest] + [text_width(c.field.title) for c in row])
+            elif isinstance(b, SectionBlock):
+                walk(b.blocks)
+    walk(lay.blocks)
+    return float(min(cap, max(4, math.ceil(longest))))
+
+
+def fit_label(title: str, chars: float):
+    """(label markup, font scale or None): on one line when it fits `chars`, a little smaller
+    when that makes it fit, else broken into even lines, never leaving fewer than 3 characters
+    on the last line nor splitting a number from its unit or a bracketed part."""
+    width = text_width(title)
+    if width <= chars:
+        return title, None
+    if width * SHRINK_TO <= chars:
+        return title, round(chars / width, 3)
+    tokens = _TOKEN.findall(title)
+    for lines in range(2, 6):
+        target = width / lines
+        limit = target
+        while limit <= chars + 1e-9:
+            rows, acc = [[]], 0.0
+            for t in tokens:
+                w = text_width(t)
+                if rows[-1] and acc + w > limit + 1e-9:
+                    rows.append([])
+                    acc = 0.0
+                rows[-1].append(t)
+                acc += w
+            if len(rows) <= lines and len("".join(rows[-1])) >= 3 and \
+                    all(sum(text_width(t) for t in r) <= chars + 1e-9 for r in rows):
+                return Markup("<br>").join("".join(r) for r in rows), None
+            limit += 0.5
+    return title, round(max(SHRINK_TO, chars / width), 3)
 
 
 def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
@@ -217,12 +342,13 @@ def table_view(part: TablePart, data, filled) -> dict:
             "words": words, "ncols": len(block.columns) + 1}
 
 
-def page_blocks(page: Page, data, filled) -> list:
+def page_blocks(page: Page, data, filled, chars: float = 8) -> list:
     out = []
 
     def add(block, values):
         if isinstance(block, Grid):
-            out.append({"type": "grid", "columns": block.columns, "rows": grid_view(block, values, filled)})
+            out.append({"type": "grid", "columns": block.columns, "rows": grid_view(block, values, filled, chars),
+                        "label_em": round(chars * 1.05 + 1.3, 2)})
         elif isinstance(block, SectionBlock):
             out.append({"type": "section", "title": block.field.title})
             inner = values.get(block.field.key) if isinstance(values, dict) else None
@@ -267,12 +393,27 @@ class PrintHtmlRenderer(Renderer):
         data = record.data if record else None
         lay = build_layout(form, data)
         filled = record is not None
-        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled)}
-                 for p in paginate(lay, data)]
+        chars = label_chars(lay)
+        compact = needs_compact(lay)
+        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars)}
+                 for p in paginate(lay, data, compact)]
         n = len(lay.copies)
+        room = paper_chars(lay.paper, lay.orientation)
         return environment().get_template("print_sheets.html.j2").render(
-            form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch,
-            copies_note=f"一式{CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else "",
-            header=line_items(lay.header, data, record), signatures=line_items(lay.signatures, data, record),
+            form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch, compact=compact,
+            copies_note=(f"一式{'两' if n == 2 else CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else copies_said(form)),
+            continued=f"{form.title}（续）" + (f"　编号：{record.number}" if record and record.number else ""),
+            header=line_items(lay.header, data, record, room=room),
+            signatures=line_items(lay.signatures, data, record, signed=True, room=room),
             intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
             notes=[text_parts(t, form, data) for t in lay.notes])
+
+
+
+_COPIES = re.compile(r"一式[二两三四五六七八九十]+[联份]")
+
+
+def copies_said(form) -> str:
+    """The 一式N联 / 一式两份 a definition's description states, for a form without copy labels."""
+    m = _COPIES.search(getattr(form, "description", "") or "")
+    return m.group(0) if m else ""
