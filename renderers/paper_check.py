@@ -176,7 +176,7 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
                 lines = [l for l in lines if l]
                 if len(lines) > 1:
                     tail, label = lines[-1], "".join(lines)
-                    if len(tail) < MIN_LAST_LINE or re.fullmatch(r"[（(][^（()）]*[)）]", tail) or (re.search(r"[0-9０-９]$", lines[-2])
+                    if len(tail) < MIN_LAST_LINE or (re.search(r"[0-9０-９]$", lines[-2])
                                                      and not re.match(r"^[0-9０-９]", tail)):
                         add("P01", n, f"标签「{label}」", label=label, tail=tail)
             # text boxes overflowing their cell
@@ -213,8 +213,11 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
                 for b in boxes:
                     size = b.style["font_size"]
                     for d in _descendants(b):
-                        if "box" in _classes(d) and d.height < MIN_BOX * size:
-                            add("P07", n, f"选项「{_short(_text(b))}」", mark="☐", ratio=round(100 * d.height / size))
+                        if type(d).__name__ == "InlineBlockBox" and "box" in _classes(d) and \
+                                "::" not in (d.element_tag or "") and \
+                                d.border_height() < MIN_BOX * size:
+                            add("P07", n, f"选项「{_short(_text(b))}」", mark="☐",
+                                ratio=round(100 * d.border_height() / size))
                             break
                     break
         for t in texts:

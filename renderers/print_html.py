@@ -71,7 +71,7 @@ def paginate(lay, data: dict | None, compact: bool = False) -> list:
     def block_height(block) -> float:
         return _block_height(block, scale)
 
-    tail = H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes) + H_LINE * len(lay.closing)
+    tail = H_SIGNATURES * bool(lay.signatures) + notes_height(lay) + H_LINE * len(lay.closing)
 
     blocks = list(lay.blocks)
     for i, block in enumerate(blocks):
@@ -138,6 +138,12 @@ def _block_height(block, scale: float = 1) -> float:
     return 0
 
 
+def notes_height(lay) -> float:
+    """The notes under the form (9.5 pt, about 4.5 mm a line, 2 mm apart)."""
+    chars = paper_chars(lay.paper, lay.orientation) * 10.5 / 9.5
+    return sum(2 + 4.5 * lines_needed(str(n), chars * 0.97) for n in lay.notes)
+
+
 def needs_compact(lay) -> bool:
     """Whether the form's grids and tables take a little more than one page at the usual row
     heights (up to a quarter more) and fit at the compact ones: then the sheet is printed compact
@@ -147,7 +153,7 @@ def needs_compact(lay) -> bool:
         paper_w, paper_h = paper_h, paper_w
     height = paper_h - MARGIN_TOP - MARGIN_BOTTOM
     fixed = H_TITLE + H_HEADER * bool(lay.header) + H_LINE * (len(lay.intro) + len(lay.closing)) + \
-        H_SIGNATURES * bool(lay.signatures) + H_NOTE * len(lay.notes)
+        H_SIGNATURES * bool(lay.signatures) + notes_height(lay)
     if any(isinstance(b, TableBlock) for b in lay.blocks):
         return False    # tables are paginated (their empty rows cut to fit)
     body = sum(_block_height(b) for b in lay.blocks)
@@ -314,7 +320,11 @@ def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
     return {"label": label, "colspan": first + 1, "cells": cells}
 
 
-def table_view(part: TablePart, data, filled) -> dict:
+HEAD_PADDING = 1.0   # a table header cell's padding and border, in characters
+
+
+def table_view(part: TablePart, data, filled, room: float = 46) -> dict:
+    """`room`: the paper's printable width in characters (header labels are fitted to it)."""
     block = part.block
     def money(f, v):
         return display(f, round(v, 6) if isinstance(v, float) and not f.kind_def.money else v)
@@ -339,10 +349,13 @@ def table_view(part: TablePart, data, filled) -> dict:
     return {"title": block.field.title, "head": [c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind_def.shows_unit else "")
                      for c in block.columns],
             "widths": [round(100 * w / total, 2) for w in widths], "rows": rows, "summaries": summaries,
+            "fit": [fit_label(h, max(1.5, room * w / total - HEAD_PADDING))
+                    for h, w in zip([c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind_def.shows_unit else "")
+                                     for c in block.columns], widths[1:])],
             "words": words, "ncols": len(block.columns) + 1}
 
 
-def page_blocks(page: Page, data, filled, chars: float = 8) -> list:
+def page_blocks(page: Page, data, filled, chars: float = 8, room: float = 46) -> list:
     out = []
 
     def add(block, values):
@@ -359,9 +372,10 @@ def page_blocks(page: Page, data, filled, chars: float = 8) -> list:
             rows = rows if isinstance(rows, list) else []
             filled_rows = [(i + 1, r) for i, r in enumerate(rows)]
             filled_rows += [(len(rows) + k + 1, None) for k in range(max(0, block.blank_rows - len(rows)))]
-            out.append({"type": "table", **table_view(TablePart(block, filled_rows, True, True), values, filled)})
+            out.append({"type": "table", **table_view(TablePart(block, filled_rows, True, True), values, filled,
+                                                      room)})
         else:
-            out.append({"type": "table", **table_view(block, data, filled)})
+            out.append({"type": "table", **table_view(block, data, filled, room)})
 
     for block in page.blocks:
         add(block, data or {})
@@ -395,10 +409,10 @@ class PrintHtmlRenderer(Renderer):
         filled = record is not None
         chars = label_chars(lay)
         compact = needs_compact(lay)
-        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars)}
+        room = paper_chars(lay.paper, lay.orientation)
+        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars, room)}
                  for p in paginate(lay, data, compact)]
         n = len(lay.copies)
-        room = paper_chars(lay.paper, lay.orientation)
         return environment().get_template("print_sheets.html.j2").render(
             form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch, compact=compact,
             copies_note=(f"一式{'两' if n == 2 else CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else copies_said(form)),
