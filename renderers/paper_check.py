@@ -8,7 +8,8 @@ the layout boxes — not pixels — for what a print designer would refuse:
 - a page after the first without the title, (续) and the 编号 when there is one (P04);
 - a page less than a quarter used, unless it is the last page of a long table (P05);
 - a signature line alone on a page, or wrapped so that a signer is cut off (P06);
-- a ☐ smaller than 80% of the text height (P07).
+- a ☐ smaller than 80% of the text height (P07);
+- a label/value grid broken across two pages: the form does not fit its paper (P08).
 
 Each problem names the form, the page and the box, in Chinese like the linter.
 """
@@ -32,6 +33,7 @@ MESSAGES = {
     "P05": "这一页只用了 {used}%（不到四分之一）",
     "P06": "{what}",
     "P07": "方框「{mark}」只有文字高度的 {ratio}%（应不小于 80%）",
+    "P08": "栏目表格从上一页断开，接到这一页（{what}在 {paper}纸上要印 {pages} 页）",
 }
 
 
@@ -103,7 +105,8 @@ def _element_boxes(root):
 
 
 # ------------------------------------------------------------------ the checks
-def check_document(document, form, number: str = "", copy: str = "", long_table: bool = False) -> list:
+def check_document(document, form, number: str = "", copy: str = "", long_table: bool = False,
+                   blank: bool = True) -> list:
     """Problems of one laid-out WeasyPrint document (one copy of a form)."""
     out = []
 
@@ -111,6 +114,7 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
         out.append(PaperProblem(code, form.id, form.title, page, box, MESSAGES[code].format(**params), copy))
 
     pages = document.pages
+    grids_before = set()
     for index, page in enumerate(pages):
         n = index + 1
         root = page._page_box
@@ -166,9 +170,16 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
         if used < MIN_USED and len(pages) > 1 and not (index == len(pages) - 1 and long_table):
             add("P05", n, "整页", used=round(used * 100))
 
+        grids_here = set()
         for el, boxes, parent in _element_boxes(root):
             classes = set((el.get("class") or "").split())
             tag = el.tag
+            if tag == "table" and "grid" in classes:
+                grids_here.add(id(el))
+                if id(el) in grids_before:
+                    first = next((_text(b) for b in _descendants(boxes[0]) if type(b).__name__ == "TableRowBox"), "")
+                    add("P08", n, f"栏目「{_short(first)}」", what="空白表" if blank else "这份表",
+                        paper=paper_label(form), pages=len(pages))
             # labels: grid labels, table headers, header/signature labels
             if tag == "th" and "caption" not in set(((parent.get("class") if parent is not None else "")
                                                       or "").split()):
@@ -220,6 +231,7 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
                                 ratio=round(100 * d.border_height() / size))
                             break
                     break
+        grids_before = grids_here
         for t in texts:
             if any(ch in t.text for ch in BOXES) and t.style["color"].alpha > 0:
                 add("P07", n, f"选项「{_short(t.text)}」", mark=t.text.strip()[:1], ratio=_GLYPH)
@@ -228,6 +240,12 @@ def check_document(document, form, number: str = "", copy: str = "", long_table:
 
 
 _GLYPH = 50     # a ☐ from the body fonts (a fallback glyph) is about half the text height
+
+
+def paper_label(form) -> str:
+    from forms.paper import paper_label as label
+    lay = form.layout
+    return label(lay.get("paper", "A4"), lay.get("orientation", "portrait"))
 
 
 def _has_long_table(form, data) -> bool:
@@ -248,7 +266,7 @@ def check_form(form, record=None) -> list:
     out = []
     for copy, doc in zip(copies, docs):
         out += check_document(doc, form, number=number, copy=copy if len(copies) > 1 else "",
-                              long_table=long_table)
+                              long_table=long_table, blank=record is None)
         if len(copies) > 1:
             break   # the copies differ only in their label
     return out
