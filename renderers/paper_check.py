@@ -273,9 +273,16 @@ def check_form(form, record=None) -> list:
 
 
 def blank_pages(form) -> int:
-    """Pages one copy of the blank form takes."""
-    from .pdf import PdfRenderer
-    return len(PdfRenderer().documents(form, None)[0].pages)
+    """Pages one copy of the blank form takes: laid out only when its estimated height comes
+    near a page (most forms are well within one)."""
+    from .layout import build_layout
+    from .pdf import PdfRenderer, print_html, font_config
+    from .print_html import estimated_height, page_height
+    lay = build_layout(form)
+    if estimated_height(lay) < 0.9 * page_height(lay):
+        return 1
+    first = (lay.copies or [""])[0]
+    return len(print_html(PdfRenderer().document(form, None, [first])).render(font_config=font_config()).pages)
 
 
 def sample_records(form, seed: int = 1) -> list:

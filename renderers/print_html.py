@@ -58,7 +58,7 @@ def text_lines(text: str, width_chars: float) -> int:
 def paginate(lay, data: dict | None, compact: bool = False) -> list:
     """Split the form into pages; only long tables cause page breaks. The signature line and
     notes stay with the end of the last table; a table's empty writing rows (beyond the data)
-    are cut, down to half of them, rather than start a page for the rest of them."""
+    are cut, down to half of them (40% on a blank form), rather than start a page for the rest."""
     paper_w, paper_h = PAPER_MM.get(lay.paper, PAPER_MM["A4"])
     scale = COMPACT if compact else 1
     row_h = H_ROW * scale
@@ -90,7 +90,8 @@ def paginate(lay, data: dict | None, compact: bool = False) -> list:
         if filler:
             room = height - used - H_TABLE_HEAD - foot - after - sum(heights)
             fits = int(room // row_h) if room > 0 else 0
-            if (fits < filler and fits >= (filler + 1) // 2):
+            keep = math.ceil(filler * (0.4 if not rows else 0.5))   # a blank form rather keeps to one page
+            if keep <= fits < filler:
                 filler = fits
         filled += [(len(filled) + k + 1, None) for k in range(filler)]
         heights += [row_h] * filler
@@ -158,6 +159,18 @@ def needs_compact(lay) -> bool:
         return False    # tables are paginated (their empty rows cut to fit)
     body = sum(_block_height(b) for b in lay.blocks)
     return height < fixed + body <= 1.3 * height and fixed + COMPACT * body <= height
+
+
+def estimated_height(lay) -> float:
+    """The blank form's height in mm at the usual row heights (before any compact printing)."""
+    return H_TITLE + H_HEADER * bool(lay.header) + H_LINE * (len(lay.intro) + len(lay.closing)) + \
+        H_SIGNATURES * bool(lay.signatures) + notes_height(lay) + sum(_block_height(b) for b in lay.blocks)
+
+
+def page_height(lay) -> float:
+    """The printable height of the form's paper in mm."""
+    paper_w, paper_h = PAPER_MM.get(lay.paper, PAPER_MM["A4"])
+    return (paper_w if lay.orientation == "landscape" else paper_h) - MARGIN_TOP - MARGIN_BOTTOM
 
 
 def _number(v) -> float:
