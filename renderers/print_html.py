@@ -272,6 +272,7 @@ def grid_view(block, values, filled, chars: float = 8) -> list:
 
 
 LABEL_SHARE = 0.36        # at most this share of the paper's width goes to the label columns
+MIN_TAIL = 3              # characters at least on a broken label's last line
 SHRINK_TO = 0.87          # a label up to 1/0.8 of its column is printed smaller, on one line
 _TOKEN = re.compile(r"[(（][^()（）]*[)）]|[0-9０-９.]+[^0-9０-９.()（）]?|[A-Za-z]+|.", re.S)
 
@@ -304,23 +305,35 @@ def fit_label(title: str, chars: float):
     if width * SHRINK_TO <= chars:
         return title, round(chars / width, 3)
     tokens = _TOKEN.findall(title)
+    if len(tokens) > 1 and tokens[-1][:1] in "(（" and len(tokens[-1]) >= MIN_TAIL:
+        head = "".join(tokens[:-1])       # a bracketed unit or score goes on the second line whole
+        if text_width(head) <= chars and text_width(tokens[-1]) <= chars:
+            return Markup("<br>").join([head, tokens[-1]]), None
     for lines in range(2, 6):
         target = width / lines
-        limit = target
-        while limit <= chars + 1e-9:
-            rows, acc = [[]], 0.0
-            for t in tokens:
-                w = text_width(t)
-                if rows[-1] and acc + w > limit + 1e-9:
-                    rows.append([])
-                    acc = 0.0
-                rows[-1].append(t)
-                acc += w
-            if len(rows) <= lines and len("".join(rows[-1])) >= 3 and \
-                    all(sum(text_width(t) for t in r) <= chars + 1e-9 for r in rows):
-                return Markup("<br>").join("".join(r) for r in rows), None
-            limit += 0.5
+        limits = [target + 0.5 * k for k in range(int((chars - target) / 0.5) + 1)] + [chars]
+        for limit in limits:
+            for rows in (_pack_tokens(tokens, limit), _pack_tokens(tokens[::-1], limit, reverse=True)):
+                if len(rows) <= lines and len("".join(rows[-1])) >= MIN_TAIL and \
+                        all(sum(text_width(t) for t in r) <= chars + 1e-9 for r in rows):
+                    return Markup("<br>").join("".join(r) for r in rows), None
     return title, round(max(SHRINK_TO, chars / width), 3)
+
+
+def _pack_tokens(tokens, limit: float, reverse: bool = False) -> list:
+    """Tokens into lines of at most `limit` wide, filled from the front (or, `reverse`, given the
+    tokens last first, from the end, so that the last line is the full one)."""
+    rows, acc = [[]], 0.0
+    for t in tokens:
+        w = text_width(t)
+        if rows[-1] and acc + w > limit + 1e-9:
+            rows.append([])
+            acc = 0.0
+        rows[-1].append(t)
+        acc += w
+    if reverse:
+        rows = [r[::-1] for r in rows[::-1]]
+    return rows
 
 
 def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
@@ -334,6 +347,17 @@ def summary_row(block, label, sums: dict, filled: bool, fmt) -> dict:
 
 
 HEAD_PADDING = 1.0   # a table header cell's padding and border, in characters
+MIN_TEXT_COLUMN = 4  # a text column (备注 …) is at least this many characters wide on paper
+_CODE = re.compile(r"[!-~]+")
+
+
+def code_shrink(text, chars: float):
+    """Font scale that keeps a code (批号 20261120A, an order number: ASCII without spaces) on one
+    line in a column `chars` characters wide, or None when it fits or is not a code."""
+    text = str(text or "")
+    if not _CODE.fullmatch(text) or text_width(text) <= chars:
+        return None
+    return round(max(0.6, chars / text_width(text)), 3)
 
 
 def table_view(part: TablePart, data, filled, room: float = 46) -> dict:
@@ -342,11 +366,18 @@ def table_view(part: TablePart, data, filled, room: float = 46) -> dict:
     def money(f, v):
         return display(f, round(v, 6) if isinstance(v, float) and not f.kind_def.money else v)
     rows = []
+    widths = [3] + [max(w, MIN_TEXT_COLUMN) if c.kind_def.align == "left" or c.kind == "text" else w
+                    for c, w in zip(block.columns, block.widths)]
+    total = sum(widths)
+    usable = [max(1.0, room * w / total - HEAD_PADDING) for w in widths[1:]]
     for n, r in part.rows:
-        rows.append({"seq": n if r is not None else "", "cells": [
-            dict(cell(c, r.get(c.key), True, compact=True) if r is not None else {"text": ""}, kind=c.kind,
-                 align=c.kind_def.align)
-            for c in block.columns]})
+        cells = []
+        for c, chars in zip(block.columns, usable):
+            view = dict(cell(c, r.get(c.key), True, compact=True) if r is not None else {"text": ""}, kind=c.kind,
+                        align=c.kind_def.align)
+            view["shrink"] = code_shrink(view.get("text", ""), chars)
+            cells.append(view)
+        rows.append({"seq": n if r is not None else "", "cells": cells})
     summaries = []
     if part.subtotal is not None:
         summaries.append(summary_row(block, "本页小计", part.subtotal, filled, money))
@@ -357,8 +388,6 @@ def table_view(part: TablePart, data, filled, room: float = 46) -> dict:
             summaries.append(summary_row(block, "合计", sums, filled,
                                          lambda f, v: display(block.totals[f.key], v)))
         words = [{"title": w.title, "value": (data or {}).get(w.key, "") if filled else ""} for w in block.words]
-    widths = [3] + list(block.widths)
-    total = sum(widths)
     return {"title": block.field.title, "head": [c.title + (f"({c.spec['x-unit']})" if c.spec.get("x-unit") and c.kind_def.shows_unit else "")
                      for c in block.columns],
             "widths": [round(100 * w / total, 2) for w in widths], "rows": rows, "summaries": summaries,
