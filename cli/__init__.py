@@ -52,20 +52,45 @@ def list_forms(schemas):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / machine-readable output")
 def validate(paths, as_json):
     paths = paths or (DEFAULT_SCHEMAS,)
-    problems, count = [], 0
+    problems, count, cats = [], 0, []
     for p in paths:
         cat = _catalog(p)
+        cats.append(cat)
         problems += cat.problems
         count += len(cat.files)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
         _echo_problems(problems)
+        for cat in cats:
+            _warn_paper(cat)
         if problems:
             click.echo(f"发现 {len(problems)} 个问题（{count} 个文件）。", err=True)
         else:
             click.echo(f"全部通过：{count} 个表单定义没有问题。")
     sys.exit(1 if problems else 0)
+
+
+def _warn_paper(cat):
+    """Warn (without failing) about blank forms that do not fit on one sheet of their paper."""
+    try:
+        from forms.paper import paper_label
+        from renderers.paper_check import blank_pages
+        from renderers.pdf import FontMissingError
+    except ImportError:
+        return
+    for form in cat.forms.values():
+        try:
+            pages = blank_pages(form)
+        except FontMissingError:
+            return
+        if pages > 1:
+            lay = form.layout
+            paper = paper_label(lay.get("paper", "A4"), lay.get("orientation", "portrait"))
+            copies = "每联" if len(lay.get("copies") or []) > 1 else ""
+            click.echo(f"警告：{form.filename}：空白的「{form.title}」在 {paper}纸上{copies}要印 {pages} 页"
+                       f"（一页放不下）。提示：减少 x-rows 或字段，改用 columns、orientation: landscape 或更大的纸；"
+                       f"运行 biaoge check-paper {form.id} 查看排版。", err=True)
 
 
 @main.command(help="校验一份提交的数据并计算合计等字段，输出规范化后的 JSON 或错误。\n\n"
@@ -289,6 +314,7 @@ def serve(host, port, schemas, data, store_location, threads):
 from . import export  # noqa: E402,F401  (registers `biaoge export`)
 from . import users  # noqa: E402,F401  (registers `biaoge user` and `biaoge audit`)
 from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge store`)
+from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
 
 if __name__ == "__main__":
     main()

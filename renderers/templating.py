@@ -14,6 +14,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("renderers", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["display"] = lambda value, f: display(f, value)
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -23,3 +24,9 @@ def asset(name: str) -> str:
     if name == "expr-runtime.js":
         return resources.files("forms").joinpath("js", name).read_text("utf-8")
     return resources.files("renderers").joinpath("static", name).read_text("utf-8")
+
+
+def css_string(text) -> str:
+    """`text` as a quoted CSS string (for string-set in a style attribute)."""
+    out = str(text).replace("\\", "\\\\").replace('"', "\\22 ").replace("\n", "\\A ")
+    return f'"{out}"'
