@@ -11,6 +11,7 @@ even with several server processes.
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 from datetime import datetime
@@ -50,42 +51,41 @@ class Audit:
     def entries(self, after: int = 0, limit: int = 1000) -> list[dict]:
         return self.store.entries(LOG, after, limit)
 
-    def search(self, *, user: str | None = None, action: str | None = None, form: str | None = None,
-               date_from: str | None = None, date_to: str | None = None, limit: int = 200) -> list[dict]:
-        """The newest entries matching, at most `limit` (reads the log from the start)."""
-        out, after = [], 0
+    def _all(self):
+        """Every entry, oldest first, read in batches."""
+        after = 0
         while True:
             batch = self.entries(after, 5000)
             if not batch:
-                break
+                return
             after = batch[-1]["seq"]
-            for e in batch:
-                day = str(e.get("at", ""))[:10]
-                if ((user and e.get("user") != user) or (action and e.get("action") != action)
-                        or (form and e.get("form") != form) or (date_from and day < date_from)
-                        or (date_to and day > date_to)):
-                    continue
-                out.append(e)
-            out = out[-limit:]
+            yield from batch
+
+    def search(self, *, user: str | None = None, action: str | None = None, form: str | None = None,
+               date_from: str | None = None, date_to: str | None = None, limit: int = 200) -> list[dict]:
+        """The newest entries matching, at most `limit` (reads the log from the start)."""
+        out = collections.deque(maxlen=limit)
+        for e in self._all():
+            day = str(e.get("at", ""))[:10]
+            if ((user and e.get("user") != user) or (action and e.get("action") != action)
+                    or (form and e.get("form") != form) or (date_from and day < date_from)
+                    or (date_to and day > date_to)):
+                continue
+            out.append(e)
         return list(reversed(out))
 
     def verify(self) -> list[str]:
         """What is wrong with the chain, in Chinese, entry by entry ([] when it holds)."""
-        problems, previous, expected_seq, after = [], None, 1, 0
-        while True:
-            batch = self.entries(after, 5000)
-            if not batch:
-                break
-            after = batch[-1]["seq"]
-            for e in batch:
-                seq = e.get("seq")
-                if seq != expected_seq:
-                    problems.append(f"第 {expected_seq} 条之后缺少记录（下一条是第 {seq} 条）：有记录被删除")
-                if e.get("hash") != entry_hash(e):
-                    problems.append(f"第 {seq} 条记录的内容被改动过（哈希不符）")
-                want = previous["hash"] if previous else GENESIS
-                if e.get("prev") != want:
-                    problems.append(f"第 {seq} 条记录与前一条接不上（前一条的哈希不符）：前面有记录被改动或删除")
-                previous, expected_seq = e, (seq or expected_seq) + 1
+        problems, previous, expected_seq = [], None, 1
+        for e in self._all():
+            seq = e.get("seq")
+            if seq != expected_seq:
+                problems.append(f"第 {expected_seq} 条之后缺少记录（下一条是第 {seq} 条）：有记录被删除")
+            if e.get("hash") != entry_hash(e):
+                problems.append(f"第 {seq} 条记录的内容被改动过（哈希不符）")
+            want = previous["hash"] if previous else GENESIS
+            if e.get("prev") != want:
+                problems.append(f"第 {seq} 条记录与前一条接不上（前一条的哈希不符）：前面有记录被改动或删除")
+            previous, expected_seq = e, (seq or expected_seq) + 1
         self.checked = expected_seq - 1
         return problems

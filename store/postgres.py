@@ -222,6 +222,10 @@ class PgStore(Store):
             cur.executemany(f"INSERT INTO revisions ({self._REVISION_COLS}) VALUES"
                             " (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)", revs)
             return
+        self._copy_rows(cur, rows, revs)
+
+    def _copy_rows(self, cur, rows, revs) -> None:
+        """Bulk-load record and revision rows with COPY (bulk loading and copies)."""
         with cur.copy(f"COPY records ({self._RECORD_COLS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -386,12 +390,7 @@ class PgStore(Store):
                     revs += [(form, h["id"], h["revision"], h["updated"], h["version"], h["definition"], h["by"],
                               _dumps(h["data"])) for h in hist]
                     expect += 1
-                with cur.copy(f"COPY records ({self._RECORD_COLS}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                with cur.copy(f"COPY revisions ({self._REVISION_COLS}) FROM STDIN") as copy:
-                    for row in revs:
-                        copy.write_row(row)
+                self._copy_rows(cur, rows, revs)
             cur.execute("UPDATE forms SET next_id = %s WHERE form = %s", (expect, form))
             cur.executemany("INSERT INTO counters (form, period, seq) VALUES (%s, %s, %s)",
                             [(form, str(p), int(n)) for p, n in counters.items()])
