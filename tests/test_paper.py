@@ -27,22 +27,31 @@ def test_samples_cover_one_typical_and_most_rows(catalog):
     assert counts[0] == 1 and len(counts) == 3 and counts[-1] == form.fields["items"].spec.get("x-rows", 5)
 
 
-LONG_LABEL = """
+LABEL_FORM = """
 x-form: {id: planted_label, title: 样品领用单}
 x-layout: {paper: A5, columns: 4}
 properties:
-  purpose: {title: 本次样品领用的客户及用途说明, x-kind: text}
+  purpose: {title: LABEL, x-kind: text}
   taker: {title: 领用人, x-kind: text}
 """
+# 14 characters that cannot break (a code inside): too wide for a label cell on A5 in 4 columns
+LONG_LABEL = LABEL_FORM.replace("LABEL", "客户SAMPLECODE说明")
 
 
 def test_a_fourteen_character_label_fails_naming_form_page_and_box(make_schemas):
-    assert len("本次样品领用的客户及用途说明") == 14
+    assert len("客户SAMPLECODE说明") == 14
     cat = load_catalog(make_schemas({"a.yaml": LONG_LABEL}))
     problems = check_form(cat.require("planted_label"))
     assert problems
     text = str(problems[0])
-    assert "样品领用单(planted_label)" in text and "第 1 页" in text and "本次样品领用的客户及用途说明" in text
+    assert "样品领用单(planted_label)" in text and "第 1 页" in text and "客户SAMPLECODE说明" in text
+
+
+def test_a_fourteen_character_chinese_label_is_broken_evenly(make_schemas):
+    """What the paper fix does: a long Chinese label breaks into even lines (7 + 7) instead of
+    stranding characters, so the same cell passes."""
+    cat = load_catalog(make_schemas({"a.yaml": LABEL_FORM.replace("LABEL", "本次样品领用的客户及用途说明")}))
+    assert check_form(cat.require("planted_label")) == []
 
 
 def test_a_thirty_row_grid_on_a5_fails_and_validate_warns(make_schemas):
