@@ -38,7 +38,7 @@ def wait_ready(port, proc, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode())
+            raise RuntimeError(f"a server exited with {proc.returncode} (its log is beside the data folder)")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/api/forms", headers=HEADERS)
@@ -90,7 +90,8 @@ def run_servers(tmp_path, location):
     ports = [free_port() for _ in range(PROCESSES)]
     procs = [subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(p), "--schemas",
                                str(SCHEMAS), "--data", str(data), "--store", location, "--threads", str(CLIENTS)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in ports]
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(tmp_path / f"server-{p}.log", "wb")) for p in ports]
     try:
         for port, proc in zip(ports, procs):
             wait_ready(port, proc)
@@ -107,7 +108,8 @@ def run_servers(tmp_path, location):
         for proc in procs:
             proc.wait(timeout=30)
     total = PROCESSES * CLIENTS * EACH
-    assert not errors, errors[:5]
+    logs = "".join(p.read_text("utf-8", "replace")[-3000:] for p in tmp_path.glob("server-*.log"))
+    assert not errors, (errors[:5], logs[-6000:])
     assert len(results) == total
     ids = sorted(i for i, _ in results)
     assert ids == list(range(1, total + 1))
