@@ -6,6 +6,7 @@ store, so that every server process sees it)."""
 from __future__ import annotations
 
 import secrets
+import threading
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_limiter import Limiter
@@ -42,6 +43,23 @@ limiter = Limiter(key_func=_address_key, default_limits=[])
 _api_limited: set = set()
 
 
+def _serialise_expiry(limiter) -> None:
+    """limits' MemoryStorage starts its expiry Timer without a lock: two request threads can
+    start the same Timer twice (RuntimeError in one, a KeyError in the timer) — seen as a rare 500
+    under load. Its scheduling is serialised here; other storages are left alone."""
+    from limits.storage import MemoryStorage
+    storage = getattr(limiter, "_storage", None)
+    if not isinstance(storage, MemoryStorage) or getattr(storage, "_biaoge_locked", False):
+        return
+    schedule, lock = storage._MemoryStorage__schedule_expiry, threading.Lock()
+
+    def locked():
+        with lock:
+            schedule()
+    storage._MemoryStorage__schedule_expiry = locked
+    storage._biaoge_locked = True
+
+
 def register(app, api_bp) -> None:
     """Sessions and tokens; login attempts limited per address, API requests per token (or
     address), counted in RATELIMIT_STORAGE_URI (memory:// per process, redis://… shared)."""
@@ -49,6 +67,7 @@ def register(app, api_bp) -> None:
     login_manager.login_view = "auth.login"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
+    _serialise_expiry(limiter)
     if api_bp.name not in _api_limited:
         limiter.limit(lambda: current_app.config.get("API_RATE", "600 per minute"), key_func=_api_key)(api_bp)
         _api_limited.add(api_bp.name)

@@ -162,3 +162,4 @@ def test_user_commands(tmp_path):
     assert _cli("user", "passwd", "wang", data=data, stdin="new-password\n").returncode == 0
     assert _cli("user", "disable", "wang", data=data).returncode == 0
     assert _cli("audit", "verify", data=data).returncode == 0
+
