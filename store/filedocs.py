@@ -180,6 +180,35 @@ class FileLogs:
                 raise StorageError(f"日志文件 {self.display(path)} 已损坏，无法读取；请从备份恢复。") from exc
         return out
 
+    def _last_line(self, path: Path, chunk: int = 65536) -> dict | None:
+        """The last acknowledged entry of a log file, read from its tail (appends must not parse
+        10,000 lines); a line cut short by a crash (no newline) is cut off first."""
+        try:
+            with open(path, "r+b") as f:
+                size = f.seek(0, os.SEEK_END)
+                tail, start = b"", size
+                while start > 0:
+                    start = max(0, start - chunk)
+                    f.seek(start)
+                    tail = f.read(size - start)
+                    if tail.count(b"\n") >= 2 or start == 0:
+                        break
+                if tail and not tail.endswith(b"\n"):   # never acknowledged
+                    cut = tail.rfind(b"\n") + 1
+                    f.truncate(start + cut)
+                    tail = tail[:cut]
+        except OSError as exc:
+            raise StorageError(f"日志文件 {self.display(path)} 无法读取：{exc.strerror or exc}") from exc
+        lines = tail.split(b"\n")[:-1]
+        if start > 0:
+            lines = lines[1:]        # the first piece may be the end of an earlier line
+        if not lines:
+            return None
+        try:
+            return json.loads(lines[-1])
+        except ValueError as exc:
+            raise StorageError(f"日志文件 {self.display(path)} 已损坏，无法读取；请从备份恢复。") from exc
+
     def append(self, log: str, make) -> dict:
         folder = self._folder(log)
         try:
@@ -193,13 +222,12 @@ class FileLogs:
             last, count = None, 0
             if files:
                 path = files[-1]
-                raw = path.read_bytes()
-                if raw and not raw.endswith(b"\n"):   # a line cut short by a crash: never acknowledged
-                    with open(path, "r+b") as f:
-                        f.truncate(raw.rfind(b"\n") + 1)
-                lines = self._lines(path)
-                count = len(lines)
-                last = lines[-1] if lines else None
+                for earlier in reversed(files):   # the newest file can be empty after a crash
+                    last = self._last_line(earlier)
+                    if last:
+                        break
+                # a file is named after its first entry's seq, so its length needs no full read
+                count = last["seq"] - int(path.stem) + 1 if last and last["seq"] >= int(path.stem) else 0
             entry = dict(make(last))
             entry["seq"] = (last["seq"] if last else 0) + 1
             line = _dumps(entry) + b"\n"
