@@ -32,6 +32,7 @@ the signature differs, the next query catches up.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -56,6 +57,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS grams USING fts5(g, content='', tokenize='asc
 """
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _gram(s: str) -> str:
     return f"u{ord(s):x}" if len(s) == 1 else f"b{ord(s[0]):x}x{ord(s[1]):x}"
 
@@ -111,8 +113,7 @@ class SearchIndex:
                 for sql in ("DELETE FROM rec", "DELETE FROM fv", "DELETE FROM chunks",
                             "INSERT INTO tri(tri) VALUES ('delete-all')", "INSERT INTO grams(grams) VALUES ('delete-all')"):
                     db.execute(sql)
-            for rid, doc in docs:
-                self._put_one(db, rid, doc)
+            self._put_docs(db, list(docs))
             db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)", [(n, *sig) for n, sig in chunks.items()])
             db.execute("COMMIT")
         except BaseException:
@@ -120,22 +121,24 @@ class SearchIndex:
             raise
 
     @staticmethod
-    def _put_one(db, rid: int, doc: dict) -> None:
-        old = db.execute("SELECT hay FROM rec WHERE id = ?", (rid,)).fetchone()
-        if old is not None:
-            db.execute("INSERT INTO tri(tri, rowid, hay) VALUES ('delete', ?, ?)", (rid, old[0]))
-            db.execute("INSERT INTO grams(grams, rowid, g) VALUES ('delete', ?, ?)", (rid, grams(old[0])))
-            db.execute("DELETE FROM fv WHERE id = ?", (rid,))
-        data = doc["revisions"][-1].get("data")
-        hay = search_text(doc.get("number"), data)
-        db.execute("INSERT OR REPLACE INTO rec VALUES (?, ?, ?, ?, ?)",
-                   (rid, str(doc.get("created", ""))[:10], doc.get("creator"), doc.get("department"), hay))
-        db.execute("INSERT INTO tri(rowid, hay) VALUES (?, ?)", (rid, hay))
-        db.execute("INSERT INTO grams(rowid, g) VALUES (?, ?)", (rid, grams(hay)))
-        rows = set()
-        for name, got in field_texts(data).items():
-            rows.update((name, v, rid) for v in (got if isinstance(got, list) else [got]))
-        db.executemany("INSERT INTO fv VALUES (?, ?, ?)", rows)
+    def _put_docs(db, docs: list[tuple[int, dict]]) -> None:
+        for k in range(0, len(docs), 500):   # at most 500 ids per IN (…)
+            part = [rid for rid, _ in docs[k:k + 500]]
+            old = db.execute(f"SELECT id, hay FROM rec WHERE id IN ({', '.join('?' * len(part))})", part).fetchall()
+            db.executemany("INSERT INTO tri(tri, rowid, hay) VALUES ('delete', ?, ?)", old)
+            db.executemany("INSERT INTO grams(grams, rowid, g) VALUES ('delete', ?, ?)", [(i, grams(h)) for i, h in old])
+            db.executemany("DELETE FROM fv WHERE id = ?", [(i,) for i, _ in old])
+        recs, fvs = [], set()
+        for rid, doc in docs:
+            data = doc["revisions"][-1].get("data")
+            recs.append((rid, str(doc.get("created", ""))[:10], doc.get("creator"), doc.get("department"),
+                         search_text(doc.get("number"), data)))
+            for name, got in field_texts(data).items():
+                fvs.update((name, v, rid) for v in (got if isinstance(got, list) else [got]))
+        db.executemany("INSERT OR REPLACE INTO rec VALUES (?, ?, ?, ?, ?)", recs)
+        db.executemany("INSERT INTO tri(rowid, hay) VALUES (?, ?)", [(r[0], r[4]) for r in recs])
+        db.executemany("INSERT INTO grams(rowid, g) VALUES (?, ?)", [(r[0], grams(r[4])) for r in recs])
+        db.executemany("INSERT INTO fv VALUES (?, ?, ?)", fvs)
 
     # -- checking --------------------------------------------------------------------------
 
