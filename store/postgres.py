@@ -356,6 +356,27 @@ class PgStore(Store):
                 return
             last = rows[-1][0]
 
+    def reindex(self, form_id: str | None = None, batch: int = 2000) -> dict[str, int]:
+        """Recompute the search and field texts of every record from its data (the GIN indexes
+        follow), in batches, each its own transaction."""
+        out = {}
+        for form in [_check_form(form_id)] if form_id else self.forms():
+            last, count = 0, 0
+            while True:
+                with self._tx() as cur:
+                    cur.execute("SELECT id, number, data FROM records WHERE form = %s AND id > %s ORDER BY id LIMIT %s"
+                                " FOR UPDATE", (form, last, batch))
+                    rows = cur.fetchall()
+                    cur.executemany("UPDATE records SET search = %s, fields = %s::jsonb WHERE form = %s AND id = %s",
+                                    [(search_text(number, data), json.dumps(field_texts(data), ensure_ascii=False),
+                                      form, rid) for rid, number, data in rows])
+                count += len(rows)
+                if len(rows) < batch:
+                    break
+                last = rows[-1][0]
+            out[form] = count
+        return out
+
     def forms(self) -> list[str]:
         with self._conn() as conn:
             rows = conn.execute("SELECT form FROM forms UNION SELECT form FROM definitions ORDER BY 1").fetchall()

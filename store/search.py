@@ -150,6 +150,9 @@ class SearchIndex:
             return None
         return [n for n, sig in present.items() if indexed.get(n) != tuple(sig)]
 
+    def count(self) -> int:
+        return self._db().execute("SELECT count(*) FROM rec").fetchone()[0]
+
     # -- querying --------------------------------------------------------------------------
 
     def search(self, query: Query, offset: int, limit: int) -> tuple[list[int], int] | None:

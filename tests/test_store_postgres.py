@@ -37,6 +37,14 @@ class TestPgStoreContract(StoreContract):
         for s in opened:
             s.close()
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_store(cls):
+        with database() as url:
+            s = open_store(url, pool_size=2)
+            yield s
+            s.close()
+
 
 # --- schema migrations ----------------------------------------------------------------------
 

@@ -35,6 +35,13 @@ class TestTinyStoreContract(StoreContract):
     def make(self, location):
         return lambda **options: open_store(str(location), **{"chunk_size": 3, **options})
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_store(cls, tmp_path_factory):
+        s = open_store(str(tmp_path_factory.mktemp("search") / "data"), chunk_size=50)
+        yield s
+        s.close()
+
 
 def number(seq: int) -> str:
     return f"DH-202611-{seq:04d}"
