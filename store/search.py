@@ -5,8 +5,10 @@ from the chunk files and rebuildable at any time; never the source of truth.
 
 Tables::
 
-    rec     id, day (created[:10]), creator, department, hay (store.base.search_text of the
-            latest revision): dates and the permission scope are compared here
+    rec     id, day (created[:10]), creator, department: dates and the permission scope are
+            compared here (a narrow table: probing it for many ids stays cheap)
+    hays    id, hay: store.base.search_text of the latest revision (what tri and grams hold,
+            needed to delete it from them)
     fv      (name, value, id) per top-level field text (store.base.field_texts; one row per
             distinct list item): `where`
     tri     FTS5, trigram tokenizer, case-sensitive, over hay (already case-folded): a needle
@@ -42,10 +44,11 @@ from typing import Iterable
 from .base import Query, field_texts, search_text
 
 FILE = "search.sqlite"
+VERSION = 1   # PRAGMA user_version of the layout below; an index of another version is rebuilt
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (n INTEGER PRIMARY KEY, ino INTEGER, mtime INTEGER, size INTEGER);
-CREATE TABLE IF NOT EXISTS rec (id INTEGER PRIMARY KEY, day TEXT NOT NULL, creator TEXT, department TEXT,
-                                hay TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rec (id INTEGER PRIMARY KEY, day TEXT NOT NULL, creator TEXT, department TEXT);
+CREATE TABLE IF NOT EXISTS hays (id INTEGER PRIMARY KEY, hay TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rec_day ON rec (day);
 CREATE INDEX IF NOT EXISTS rec_creator ON rec (creator);
 CREATE INDEX IF NOT EXISTS rec_department ON rec (department);
@@ -88,8 +91,13 @@ class SearchIndex:
             conn.execute("PRAGMA synchronous=NORMAL")   # a lost index write is caught up, never a lost record
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:   # another layout: derived, drop it
+                    for (name,) in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'"
+                                                " AND sql NOT LIKE 'CREATE TABLE ''%'").fetchall():
+                        conn.execute(f'DROP TABLE IF EXISTS "{name}"')
                 for sql in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(sql)
+                conn.execute(f"PRAGMA user_version = {VERSION}")
             finally:
                 conn.execute("COMMIT")
             self._local.conn = conn
@@ -110,7 +118,7 @@ class SearchIndex:
         db.execute("BEGIN IMMEDIATE")
         try:
             if clear:
-                for sql in ("DELETE FROM rec", "DELETE FROM fv", "DELETE FROM chunks",
+                for sql in ("DELETE FROM rec", "DELETE FROM hays", "DELETE FROM fv", "DELETE FROM chunks",
                             "INSERT INTO tri(tri) VALUES ('delete-all')", "INSERT INTO grams(grams) VALUES ('delete-all')"):
                     db.execute(sql)
             self._put_docs(db, list(docs))
@@ -124,7 +132,7 @@ class SearchIndex:
     def _put_docs(db, docs: list[tuple[int, dict]]) -> None:
         for k in range(0, len(docs), 500):   # at most 500 ids per IN (…)
             part = [rid for rid, _ in docs[k:k + 500]]
-            old = db.execute(f"SELECT id, hay FROM rec WHERE id IN ({', '.join('?' * len(part))})", part).fetchall()
+            old = db.execute(f"SELECT id, hay FROM hays WHERE id IN ({', '.join('?' * len(part))})", part).fetchall()
             db.executemany("INSERT INTO tri(tri, rowid, hay) VALUES ('delete', ?, ?)", old)
             db.executemany("INSERT INTO grams(grams, rowid, g) VALUES ('delete', ?, ?)", [(i, grams(h)) for i, h in old])
             db.executemany("DELETE FROM fv WHERE id = ?", [(i,) for i, _ in old])
@@ -135,7 +143,8 @@ class SearchIndex:
                          search_text(doc.get("number"), data)))
             for name, got in field_texts(data).items():
                 fvs.update((name, v, rid) for v in (got if isinstance(got, list) else [got]))
-        db.executemany("INSERT OR REPLACE INTO rec VALUES (?, ?, ?, ?, ?)", recs)
+        db.executemany("INSERT OR REPLACE INTO rec VALUES (?, ?, ?, ?)", [r[:4] for r in recs])
+        db.executemany("INSERT OR REPLACE INTO hays VALUES (?, ?)", [(r[0], r[4]) for r in recs])
         db.executemany("INSERT INTO tri(rowid, hay) VALUES (?, ?)", [(r[0], r[4]) for r in recs])
         db.executemany("INSERT INTO grams(rowid, g) VALUES (?, ?)", [(r[0], grams(r[4])) for r in recs])
         db.executemany("INSERT INTO fv VALUES (?, ?, ?)", fvs)
