@@ -44,6 +44,7 @@ from typing import Iterable
 from .base import Query, field_texts, search_text
 
 FILE = "search.sqlite"
+_FEW = 20_000   # records the other conditions select, up to which a text is looked for in each (instr)
 VERSION = 1   # PRAGMA user_version of the layout below; an index of another version is rebuilt
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (n INTEGER PRIMARY KEY, ino INTEGER, mtime INTEGER, size INTEGER);
@@ -212,13 +213,26 @@ class SearchIndex:
                 ids = db.execute(f"{text_sql} ORDER BY rowid DESC LIMIT ? OFFSET ?",
                                  (text_arg, limit, offset)).fetchall() if limit and offset < total else []
             else:
+                table = "rec"
                 if text_sql:
-                    conds.append(f"id IN ({text_sql})")
-                    params.append(text_arg)
+                    where = " AND ".join(conds)
+                    few = db.execute(f"SELECT count(*) FROM (SELECT 1 FROM rec WHERE {where} LIMIT {_FEW + 1})",
+                                     params).fetchone()[0] <= _FEW
+                    if few:   # the other conditions leave few records: look for the text in each of them
+                        table = "rec JOIN hays USING (id)"
+                        conds.append("instr(hay, ?) > 0")
+                        params.append(needle)
+                    else:   # the text's posting list
+                        conds.append(f"id IN ({text_sql})")
+                        params.append(text_arg)
                 where = " AND ".join(conds) or "1"
-                total = db.execute(f"SELECT count(*) FROM rec WHERE {where}", params).fetchone()[0]
-                ids = db.execute(f"SELECT id FROM rec WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-                                 params + [limit, offset]).fetchall() if limit and offset < total else []
+                if table != "rec":   # at most _FEW rows: one pass for the page and the total
+                    found = db.execute(f"SELECT id FROM {table} WHERE {where} ORDER BY id DESC", params).fetchall()
+                    total, ids = len(found), found[offset:offset + limit]
+                else:
+                    total = db.execute(f"SELECT count(*) FROM rec WHERE {where}", params).fetchone()[0]
+                    ids = db.execute(f"SELECT id FROM rec WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                     params + [limit, offset]).fetchall() if limit and offset < total else []
         finally:
             db.execute("COMMIT")
         return [r[0] for r in ids], total
