@@ -176,13 +176,10 @@ class SearchIndex:
         except UnicodeEncodeError:
             return [], 0   # stored text is always valid UTF-8 (the store refuses lone surrogates)
         conds, params = [], []
-        lo, hi = query.day_range()
-        if lo:
-            conds.append("day >= ?")
-            params.append(lo)
-        if hi:
-            conds.append("day <= ?")
-            params.append(hi)
+        for op, day in zip((">=", "<="), query.day_range()):
+            if day:
+                conds.append(f"day {op} ?")
+                params.append(day)
         if query.scoped:
             scope = []
             for column, allowed in (("creator", query.creators), ("department", query.departments)):
