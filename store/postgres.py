@@ -328,18 +328,17 @@ class PgStore(Store):
                     rows = conn.execute(f"SELECT {_COLS} FROM records WHERE form = %s AND id <= %s"
                                         " ORDER BY id DESC LIMIT %s", (form, total - offset, limit)).fetchall()
                 return [_record(r) for r in rows], total
-            if limit:   # the page and the total from one index scan (the count over the ids only)
-                found = conn.execute(
-                    f"SELECT t.total, {', '.join('r.' + c for c in _COLS.split(', '))} FROM (SELECT id, count(*) OVER ()"
-                    f" AS total FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s) AS t"
-                    " JOIN records r ON r.form = %s AND r.id = t.id ORDER BY r.id DESC",
-                    params + [offset, limit, form]).fetchall()
-                if found:
-                    return [_record(r[1:]) for r in found], found[0][0]
-                if not offset:
-                    return [], 0
-            total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
-        return [], total
+            with conn.transaction():   # the page first; the total from the same snapshot, counted only if needed
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                rows = conn.execute(f"SELECT {_COLS} FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s",
+                                    params + [offset, limit]).fetchall() if limit else []
+                if rows and len(rows) < limit:   # the last page: no count needed (rare terms stay fast)
+                    total = offset + len(rows)
+                elif not rows and not offset and limit:
+                    total = 0
+                else:
+                    total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+            return [_record(r) for r in rows], total
 
     def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
         """Oldest first, by id ranges (no OFFSET), so a scan of a million records stays linear."""
