@@ -28,7 +28,8 @@ In step with the records: the store writes a chunk file, then (still under the f
 the changed records and the chunk's new file signature here. A crash between the two leaves a
 chunk whose signature differs from the one indexed; every query first compares the
 signatures (one stat per chunk) and re-indexes the chunks that differ, under the form's lock,
-so it also picks up what another process wrote and crashed before indexing. Writes that fail
+so it also picks up what another process wrote and crashed before indexing. (A chunk is
+replaced by a new file created while the indexed one still exists, so its inode differs.) Writes that fail
 here (disk full, a locked database) are not errors of the record write: the record is stored,
 the signature differs, the next query catches up.
 """

@@ -66,15 +66,14 @@ afresh. Writes never use the cache: they parse the file under the lock.
 
 query(): ids run 1 … next_id-1 without holes, so the unfiltered newest page and
 its total come from the newest chunk's `_meta` and the one or two chunks
-holding the page. A filtered query keeps, per chunk, a compact index (ids,
-creation days, case-folded text of the latest revision, date range; about
-0.8 KB per record for order_form data) and scans it in memory, skipping chunks
-by date range. A chunk not yet indexed is first checked cheaply: this module
-writes values verbatim (ensure_ascii=False), so if the case-folded file text
-does not contain the searched text no record can match and the chunk is not
-parsed (files containing \\u escapes, e.g. rewritten by another tool, are
-always parsed). The first search of a process over 100k records parses every
-chunk that may match (seconds); later ones take tens of milliseconds.
+holding the page. A filtered query (text, `where`, dates, the permission scope)
+asks the form's search index, `root/<form_id>/search.sqlite` (store/search.py):
+derived from the chunk files, written after each chunk under the same lock,
+caught up before every search from chunk files whose (inode, mtime_ns, size)
+differs from the one indexed (a crash between the two writes, another tool);
+then reads the page's records from their chunks. Where the index cannot be used
+(a folder it cannot be written in, a text with NUL) the query scans the chunks
+with `Query.matches`, slower and the same answer.
 """
 from __future__ import annotations
 
