@@ -118,7 +118,7 @@ class PgStore(Store):
             reason = " ".join(x.strip() for x in str(exc).splitlines() if x.strip()) or type(exc).__name__
             raise StorageError(f"无法连接数据库 {self.display}：{reason}；请检查地址、用户和服务器是否已启动。") from exc
         self.pool = ConnectionPool(location, min_size=1, max_size=max(1, min(int(pool_size), 64)),
-                                   kwargs={"autocommit": True}, open=False, timeout=60,
+                                   kwargs={"autocommit": True, "options": "-c jit=off"}, open=False, timeout=60,
                                    max_idle=300, name=f"biaoge {self.display}")
         try:
             self.pool.open(wait=True, timeout=timeout)
