@@ -1,5 +1,6 @@
-"""`biaoge store copy SRC DST` and `biaoge store upgrade LOCATION`: move data between stores
-(a folder and a postgresql:// URL, either way) and bring a store's schema up to date."""
+"""`biaoge store copy SRC DST`, `biaoge store upgrade LOCATION` and `biaoge store reindex LOCATION`:
+move data between stores (a folder and a postgresql:// URL, either way), bring a store's schema
+up to date, rebuild its search index from the records."""
 from __future__ import annotations
 
 import click
@@ -52,3 +53,22 @@ def upgrade(location):
         click.echo(f"数据库结构已是最新版本（{after}），无需升级。")
     else:
         click.echo(f"数据库结构已从版本 {before} 升级到 {after}。")
+
+
+@store_group.command("reindex", help="根据已保存的记录重建搜索索引（索引只是记录的派生数据；"
+                                     "文件夹存储在每次搜索前也会自动补齐）。\n\n"
+                                     "Rebuild the search index from the stored records.")
+@click.argument("location")
+@click.option("--form", "form_id", default=None, help="只重建这个表单的索引。Only this form.")
+def reindex(location, form_id):
+    from store import StorageError
+    s = _store(location)
+    try:
+        done = s.reindex(form_id)
+    except (StorageError, ValueError) as exc:
+        raise click.ClickException(str(exc))
+    finally:
+        s.close()
+    for form, n in done.items():
+        click.echo(f"{form}：{n} 条记录已重建索引。")
+    click.echo(f"重建完成：{len(done)} 个表单。")

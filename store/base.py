@@ -254,6 +254,11 @@ class Store:
         """Logs that have entries, sorted (copies and backups)."""
         raise NotImplementedError
 
+    def reindex(self, form_id: str | None = None) -> dict[str, int]:
+        """Rebuild what searches read (derived from the records: search texts, field texts, the
+        embedded store's index) for one form or every form: {form: records indexed}."""
+        raise NotImplementedError
+
     def upgrade(self, upto: int | None = None) -> tuple[int, int]:
         """Bring the store's schema to the newest version: (version before, after). A store whose
         format needs no migrations returns (0, 0)."""

@@ -118,7 +118,7 @@ class PgStore(Store):
             reason = " ".join(x.strip() for x in str(exc).splitlines() if x.strip()) or type(exc).__name__
             raise StorageError(f"无法连接数据库 {self.display}：{reason}；请检查地址、用户和服务器是否已启动。") from exc
         self.pool = ConnectionPool(location, min_size=1, max_size=max(1, min(int(pool_size), 64)),
-                                   kwargs={"autocommit": True}, open=False, timeout=60,
+                                   kwargs={"autocommit": True, "options": "-c jit=off"}, open=False, timeout=60,
                                    max_idle=300, name=f"biaoge {self.display}")
         try:
             self.pool.open(wait=True, timeout=timeout)
@@ -328,18 +328,17 @@ class PgStore(Store):
                     rows = conn.execute(f"SELECT {_COLS} FROM records WHERE form = %s AND id <= %s"
                                         " ORDER BY id DESC LIMIT %s", (form, total - offset, limit)).fetchall()
                 return [_record(r) for r in rows], total
-            if limit:   # the page and the total from one index scan (the count over the ids only)
-                found = conn.execute(
-                    f"SELECT t.total, {', '.join('r.' + c for c in _COLS.split(', '))} FROM (SELECT id, count(*) OVER ()"
-                    f" AS total FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s) AS t"
-                    " JOIN records r ON r.form = %s AND r.id = t.id ORDER BY r.id DESC",
-                    params + [offset, limit, form]).fetchall()
-                if found:
-                    return [_record(r[1:]) for r in found], found[0][0]
-                if not offset:
-                    return [], 0
-            total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
-        return [], total
+            with conn.transaction():   # the page first; the total from the same snapshot, counted only if needed
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                rows = conn.execute(f"SELECT {_COLS} FROM records WHERE {where} ORDER BY id DESC OFFSET %s LIMIT %s",
+                                    params + [offset, limit]).fetchall() if limit else []
+                if rows and len(rows) < limit:   # the last page: no count needed (rare terms stay fast)
+                    total = offset + len(rows)
+                elif not rows and not offset and limit:
+                    total = 0
+                else:
+                    total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+            return [_record(r) for r in rows], total
 
     def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
         """Oldest first, by id ranges (no OFFSET), so a scan of a million records stays linear."""
@@ -355,6 +354,27 @@ class PgStore(Store):
             if len(rows) < batch:
                 return
             last = rows[-1][0]
+
+    def reindex(self, form_id: str | None = None, batch: int = 2000) -> dict[str, int]:
+        """Recompute the search and field texts of every record from its data (the GIN indexes
+        follow), in batches, each its own transaction."""
+        out = {}
+        for form in [_check_form(form_id)] if form_id else self.forms():
+            last, count = 0, 0
+            while True:
+                with self._tx() as cur:
+                    cur.execute("SELECT id, number, data FROM records WHERE form = %s AND id > %s ORDER BY id LIMIT %s"
+                                " FOR UPDATE", (form, last, batch))
+                    rows = cur.fetchall()
+                    cur.executemany("UPDATE records SET search = %s, fields = %s::jsonb WHERE form = %s AND id = %s",
+                                    [(search_text(number, data), json.dumps(field_texts(data), ensure_ascii=False),
+                                      form, rid) for rid, number, data in rows])
+                count += len(rows)
+                if len(rows) < batch:
+                    break
+                last = rows[-1][0]
+            out[form] = count
+        return out
 
     def forms(self) -> list[str]:
         with self._conn() as conn:

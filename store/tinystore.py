@@ -66,15 +66,14 @@ afresh. Writes never use the cache: they parse the file under the lock.
 
 query(): ids run 1 … next_id-1 without holes, so the unfiltered newest page and
 its total come from the newest chunk's `_meta` and the one or two chunks
-holding the page. A filtered query keeps, per chunk, a compact index (ids,
-creation days, case-folded text of the latest revision, date range; about
-0.8 KB per record for order_form data) and scans it in memory, skipping chunks
-by date range. A chunk not yet indexed is first checked cheaply: this module
-writes values verbatim (ensure_ascii=False), so if the case-folded file text
-does not contain the searched text no record can match and the chunk is not
-parsed (files containing \\u escapes, e.g. rewritten by another tool, are
-always parsed). The first search of a process over 100k records parses every
-chunk that may match (seconds); later ones take tens of milliseconds.
+holding the page. A filtered query (text, `where`, dates, the permission scope)
+asks the form's search index, `root/<form_id>/search.sqlite` (store/search.py):
+derived from the chunk files, written after each chunk under the same lock,
+caught up before every search from chunk files whose (inode, mtime_ns, size)
+differs from the one indexed (a crash between the two writes, another tool);
+then reads the page's records from their chunks. Where the index cannot be used
+(a folder it cannot be written in, a text with NUL) the query scans the chunks
+with `Query.matches`, slower and the same answer.
 """
 from __future__ import annotations
 
@@ -82,9 +81,9 @@ import fcntl
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
-import unicodedata
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,8 +94,9 @@ from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
-from .base import Query, Store, StorageError, search_text
+from .base import Query, Store, StorageError
 from .filedocs import FileDocs, FileLogs
+from .search import SearchIndex, signature
 
 FORMAT = 1
 _FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")   # never _docs, _logs
@@ -301,66 +301,6 @@ def _copy(value):
     return value
 
 
-def _hay(doc: dict) -> str:
-    """The searchable text of a record: its number and every value of its latest data."""
-    return search_text(doc.get("number"), doc["revisions"][-1].get("data"))
-
-
-# Characters outside ASCII whose casefold() contains ASCII letters (ß → ss, Kelvin sign → k, ﬁ → fi …):
-# ß İ ŉ ſ ǰ ẖ ẗ ẘ ẙ ẚ ẞ K ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ; tests/test_store.py checks the list against every code point.
-_FOLDS_TO_ASCII = tuple(c.encode() for c in "\xdf\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e"
-                                               "\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
-# Quick test first: UTF-8 lead bytes of most of them, rare in Chinese text (memchr-fast), and
-# the two others in full (U+2000… and U+FF00… are common: punctuation, full-width forms).
-_FOLD_LEADS = (b"\xc3", b"\xc4", b"\xc5", b"\xc7", b"\xe1")
-_FOLD_OTHERS = (b"\xe2\x84\xaa", b"\xef\xac")
-
-
-def _folds_to_ascii_in(content: bytes) -> bool:
-    if any(lead in content for lead in _FOLD_LEADS):
-        return any(seq in content for seq in _FOLDS_TO_ASCII)
-    return any(seq in content for seq in _FOLD_OTHERS)
-
-
-def _fold_inert(c: str) -> bool:
-    """True when casefold() never changes `c` nor produces it from another character
-    (digits, punctuation, CJK ideographs …); checked against every code point in the tests."""
-    return c.lower() == c.upper() == c.casefold() == c and unicodedata.category(c) not in ("Mn", "Mc", "Me", "Lm")
-
-
-def _may_contain(content: bytes, needle: str) -> bool:
-    """Whether a chunk file's bytes may hold a record whose searchable text (casefolded values)
-    contains `needle` (casefolded, without the characters JSON escapes). False only when
-    certain: this module writes values verbatim (ensure_ascii=False, numbers as repr) and
-    casefold() maps character by character, so a match in a value is a match in the file text."""
-    if b"\\" in content and b"\\u" in content:   # (one byte first: memchr-fast)
-        return True   # \uXXXX escapes (another writer): cannot tell without parsing
-    if all(_fold_inert(c) for c in needle):
-        return needle.encode() in content   # folding cannot create nor change these characters
-    if needle.isascii():
-        if not _folds_to_ascii_in(content):
-            return needle.encode() in content.lower()   # only ASCII folds to ASCII here
-    try:
-        return needle in content.decode("utf-8").casefold()
-    except UnicodeDecodeError:
-        return True   # parsing reports the damage
-
-
-class _Index:
-    """What query() needs of one chunk: ids newest first, creation days, searchable text, and the
-    record dicts (latest revision, shared: not to be modified) for the other filters."""
-    __slots__ = ("ids", "days", "hays", "docs", "first_day", "last_day")
-
-    def __init__(self, raw: dict):
-        docs = sorted(((int(k), d) for k, d in raw.get(RECORDS, {}).items()), key=lambda x: -x[0])
-        self.ids = [rid for rid, _ in docs]
-        self.days = [d["created"][:10] for _, d in docs]
-        self.hays = [_hay(d) for _, d in docs]
-        self.docs = [d for _, d in docs]
-        self.first_day = min(self.days, default="")
-        self.last_day = max(self.days, default="")
-
-
 def _valid_id(record_id) -> bool:
     return isinstance(record_id, int) and not isinstance(record_id, bool) and record_id >= 1
 
@@ -388,7 +328,7 @@ class TinyStore(Store):
         self._safe_dirs: set[str] = set()
         self._mutex = threading.Lock()
         self._raw_cache: OrderedDict[Path, tuple[tuple, dict]] = OrderedDict()
-        self._index_cache: dict[Path, tuple[tuple, _Index]] = {}
+        self._search: dict[Path, SearchIndex] = {}   # form folder → its search index (store/search.py)
         self._docs = FileDocs(self.root, self._display, _atomic_write, _fsync_dir)
         self._logs = FileLogs(self.root, self._display, _fsync_dir)
 
@@ -510,29 +450,6 @@ class TinyStore(Store):
         found = _read_bytes(path, self._display(path), purpose)
         return None if found is None else self._parse_chunk(path, found[0], found[1], purpose)
 
-    def _index(self, path: Path, needle: str = "") -> tuple[_Index | None, dict | None]:
-        """The chunk's query index (None: it cannot contain `needle`), and its parsed content
-        when it had to be read."""
-        key = self._stat_key(path)
-        if key is None:
-            return None, None
-        with self._mutex:
-            hit = self._index_cache.get(path)
-        if hit and hit[0] == key:
-            return hit[1], None
-        found = _read_bytes(path, self._display(path), _READ)
-        if found is None:
-            return None, None
-        key, content = found
-        if needle and not _may_contain(content, needle):
-            return None, None
-        raw = self._parse_chunk(path, key, content, _READ)
-        idx = _Index(raw)
-        if time.time_ns() - key[1] > _STABLE_NS:
-            with self._mutex:
-                self._index_cache[path] = (key, idx)
-        return idx, raw
-
     def _doc(self, form_id: str, record_id: int) -> dict | None:
         if not _valid_id(record_id):
             return None
@@ -542,6 +459,68 @@ class TinyStore(Store):
             return None
         raw = self._read_raw(self._chunk_path(d, (record_id - 1) // size + 1))
         return None if raw is None else raw.get(RECORDS, {}).get(str(record_id))
+
+    # -- search index (store/search.py) ---------------------------------------------------
+
+    def _search_index(self, d: Path) -> SearchIndex:
+        with self._mutex:
+            idx = self._search.get(d)
+            if idx is None:
+                idx = self._search[d] = SearchIndex(d)
+            return idx
+
+    def _commit(self, d: Path, n: int, txn: _Txn, written: list[tuple[int, dict]]) -> None:
+        """Write a chunk, then (under the same lock) index the records written to it. An index
+        that cannot be written is caught up by the next query (its chunk signature differs)."""
+        txn.commit()
+        if os.environ.get("BIAOGE_CRASH_AT") == "before-index":   # tests: die between the two writes
+            os._exit(75)
+        try:
+            self._search_index(d).put({n: signature(self._chunk_path(d, n))}, written)
+        except (sqlite3.Error, OSError):
+            pass
+
+    def _synced_index(self, form_id: str, d: Path, chunks: list[int]) -> SearchIndex:
+        """The form's search index, caught up first with every chunk file whose signature differs
+        from the one indexed (a crash between a record write and its index write, another tool)."""
+        idx = self._search_index(d)
+        if idx.stale({n: signature(self._chunk_path(d, n)) for n in chunks}) == []:
+            return idx
+        with self._locked(form_id):   # no writer is between its two writes now
+            chunks = self._chunks(d)
+            stale = idx.stale({n: signature(self._chunk_path(d, n)) for n in chunks})
+            clear = stale is None
+            for n in chunks if clear else stale:
+                path = self._chunk_path(d, n)
+                found = _read_bytes(path, self._display(path), _READ)
+                if found is None:
+                    continue
+                raw = _check_chunk(_load_bytes(found[1], self._display(path), _READ), self._display(path), _READ)
+                idx.put({n: found[0]}, ((int(k), doc) for k, doc in raw.get(RECORDS, {}).items()), clear=clear)
+                clear = False
+        return idx
+
+    def reindex(self, form_id: str | None = None) -> dict[str, int]:
+        """Rebuild the search index of a form (or of every form) from its chunk files:
+        {form: records indexed} (`biaoge store reindex`)."""
+        out = {}
+        for form in [form_id] if form_id else self.forms():
+            d = self._form_dir(form)
+            if not self._chunk_size_of(form, d, create=False):
+                continue
+            idx = self._search_index(d)
+            with self._locked(form):
+                idx.put({}, (), clear=True)
+            chunks = self._chunks(d)
+            self._synced_index(form, d, chunks)
+            out[form] = idx.count()
+        return out
+
+    def close(self) -> None:
+        with self._mutex:
+            indexes = list(self._search.values())
+        for idx in indexes:
+            idx.close()
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -571,7 +550,7 @@ class TinyStore(Store):
                     raise StorageError(f"数据文件 {txn.display} 缺少计数器（_meta），无法写入；请从备份恢复。")
             else:
                 meta = {"next_id": 1, "seq": {}}
-            out = []
+            out, written = [], []
             for data in items:
                 rid = meta["next_id"]
                 chunk = (rid - 1) // size + 1
@@ -580,7 +559,8 @@ class TinyStore(Store):
                         where = txn.display if txn else self._display(d)
                         raise StorageError(f"数据文件 {where} 的计数器与记录不一致，无法写入；请从备份恢复。")
                     if txn is not None:
-                        txn.commit()
+                        self._commit(d, current, txn, written)
+                    written = []
                     path = self._chunk_path(d, chunk)
                     txn, current, newest = _Txn(path, self._display(path)), chunk, chunk
                 number, seq = None, None
@@ -606,9 +586,10 @@ class TinyStore(Store):
                                        f"请从备份恢复。") from exc
                 meta["next_id"] = rid + 1
                 txn.set_meta(meta)
+                written.append((rid, doc))
                 out.append(_record(rid, doc, doc["revisions"][0]))
             if txn is not None:
-                txn.commit()
+                self._commit(d, current, txn, written)
             return out
 
     def revise(self, form_id: str, record_id: int, data: dict, *, version: int, definition: str,
@@ -635,7 +616,7 @@ class TinyStore(Store):
                 rev["by"] = by
             revisions.append(rev)
             txn.records.update({"revisions": revisions}, doc_ids=[record_id])
-            txn.commit()
+            self._commit(d, (record_id - 1) // size + 1, txn, [(record_id, {**doc, "revisions": revisions})])
             return _record(record_id, doc, rev)
 
     def load(self, form_id: str, histories: Iterable[list[dict]], counters: dict) -> int:
@@ -645,7 +626,7 @@ class TinyStore(Store):
                 raise StorageError(f"数据目录 {self._display(d)} 已有记录，不能载入。")
             size = self._chunk_size_of(form_id, d, create=True)
             meta = {"next_id": 1, "seq": {str(p): int(n) for p, n in counters.items()}}
-            txn, current = None, 0
+            txn, current, written = None, 0, []
             for hist in histories:
                 last = hist[-1]
                 rid = last["id"]
@@ -654,7 +635,8 @@ class TinyStore(Store):
                 chunk = (rid - 1) // size + 1
                 if chunk != current:
                     if txn is not None:
-                        txn.commit()
+                        self._commit(d, current, txn, written)
+                    written = []
                     path = self._chunk_path(d, chunk)
                     txn, current = _Txn(path, self._display(path)), chunk
                 doc = {"number": last["number"], "created": last["created"]}
@@ -669,10 +651,11 @@ class TinyStore(Store):
                         rev["by"] = h["by"]
                     doc["revisions"].append(rev)
                 txn.records.insert(Document(doc, doc_id=rid))
+                written.append((rid, doc))
                 meta["next_id"] = rid + 1
                 txn.set_meta(meta)
             if txn is not None:
-                txn.commit()
+                self._commit(d, current, txn, written)
             return meta["next_id"] - 1
 
     # -- reads ----------------------------------------------------------------------------
@@ -701,9 +684,6 @@ class TinyStore(Store):
         if not chunks:
             return [], 0
         offset, limit = max(0, int(offset or 0)), max(0, int(limit or 0))
-        day_from, day_to = query.day_range()
-        needle = query.needle
-        others = bool(query.where or query.scoped)
         wanted: list[int] = []
         raws: dict[int, dict | None] = {}   # chunk → parsed content, for the page
         if not query.filtered:
@@ -714,25 +694,11 @@ class TinyStore(Store):
             total = max(0, int(meta.get("next_id", last + 1)) - 1)
             wanted = list(range(total - offset, max(total - offset - limit, 0), -1))
         else:
-            # The needle cannot contain the separator nor characters JSON escapes and still match.
-            prefilter = needle if not re.search(r'["\\\x00-\x1f]', needle) else ""
-            total = 0
-            for n in reversed(chunks):
-                idx, raw = self._index(self._chunk_path(d, n), prefilter)
-                if (idx is None or not idx.ids or (day_from and idx.last_day < day_from)
-                        or (day_to and idx.first_day > day_to)):
-                    continue
-                before = len(wanted)
-                for rid, day, hay, doc in zip(idx.ids, idx.days, idx.hays, idx.docs):
-                    if (day_from and day < day_from) or (day_to and day > day_to) or (needle and needle not in hay):
-                        continue
-                    if others and not query.matches(_record(rid, doc, doc["revisions"][-1], copy=False)):
-                        continue
-                    if offset <= total < offset + limit:
-                        wanted.append(rid)
-                    total += 1
-                if raw is not None and len(wanted) > before:
-                    raws[n] = raw   # keep only what the page needs
+            found = self._indexed_query(form_id, d, chunks, query, offset, limit)
+            if found is None:   # the reference meaning, record by record (a folder the index cannot be in …)
+                matched = [r["id"] for r in self.scan(form_id, query)][::-1]
+                found = matched[offset:offset + limit], len(matched)
+            wanted, total = found
         page = []
         for rid in wanted:
             n = (rid - 1) // size + 1
@@ -742,6 +708,13 @@ class TinyStore(Store):
             if doc is not None:
                 page.append(_record(rid, doc, doc["revisions"][-1]))
         return page, total
+
+    def _indexed_query(self, form_id, d, chunks, query, offset, limit) -> tuple[list[int], int] | None:
+        """(ids, total) from the search index, or None when it cannot answer (scan instead)."""
+        try:
+            return self._synced_index(form_id, d, chunks).search(query, offset, limit)
+        except (sqlite3.Error, OSError):
+            return None
 
     def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
         """Chunk by chunk, oldest first; records stored while it runs may or may not be seen."""

@@ -1,8 +1,9 @@
 """The store contract: one test class for the public `Store` interface, run against every backend.
 
-A backend's test module subclasses `StoreContract` and provides two fixtures:
+A backend's test module subclasses `StoreContract` and provides three fixtures:
     location  -- where a fresh, empty store lives for this test (a folder or a URL)
     make      -- make(**options) opens a store at `location` (again: as another process would)
+    shared_store -- (class scope) an empty store the class's search tests fill once
 Expected values are worked out here from the inputs, never from the store's own helpers.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from store.base import Conflict, Query, StorageError
+from store.base import Conflict, Query, StorageError, field_texts, search_text
 
 WRITER = Path(__file__).resolve().parent / "store_writer.py"
 DEF = "d" * 64
@@ -61,8 +62,81 @@ def brute_text(values: dict, needle: str) -> list:
             or n in (values[i]["number"] or "").casefold()]
 
 
+SEARCH_NAMES = ["东方商贸有限公司", "东方", "华联超市", "联华", "百货大楼", "Acme Trading", "ACME 公司", "Straße 5",
+                "STRASSE", "ﬁne Ünïcode", "说 \"你好\"", "50% 折扣_特价", "a\\b*c"]
+SEARCH_WORDS = ["螺丝", "洗衣粉", "广州", "上海", "转账", "现金", "按时交货", "加急", "备注", "x"]
+
+
+def search_corpus(store, rng: random.Random, n: int = 2000) -> dict:
+    """Fill `store` with `n` varied records in bulk (add_many batches of shared metadata), then
+    revise some: {id: latest revision as the store returned it}."""
+    latest = {}
+    while len(latest) < n:
+        batch = [{"customer": rng.choice(SEARCH_NAMES), "phone": f"13{rng.randint(10 ** 8, 10 ** 9 - 1)}",
+                  "pay": rng.choice(["现金", "转账", "支票"]), "qty": rng.choice([1, 2, 3.0, 2.5, 10]),
+                  "urgent": rng.random() < 0.2, "tags": rng.sample(SEARCH_WORDS, rng.randint(0, 3)),
+                  "items": [{"name": rng.choice(SEARCH_WORDS), "qty": rng.randint(1, 500)}
+                            for _ in range(rng.randint(0, 3))],
+                  "note": "".join(rng.choice(SEARCH_WORDS + list("aBß%_ \"")) for _ in range(rng.randint(0, 4)))}
+                 for _ in range(min(rng.randint(1, 80), n - len(latest)))]
+        people = rng.choice([(None, None), ("u1", "d1"), ("u2", "d1"), ("u3", "d2"), ("u1", "d2")])
+        for r in store.add_many(FORM, batch, version=1, definition=DEF, period="2026-11",
+                                created=f"2026-{rng.randint(10, 12)}-{rng.randint(1, 28):02d}T10:00:00",
+                                make_number=number if rng.random() < 0.8 else None,
+                                creator=people[0], department=people[1]):
+            latest[r["id"]] = r
+    for rid in rng.sample(sorted(latest), n // 30):
+        data = dict(latest[rid]["data"], customer=rng.choice(SEARCH_NAMES) + "改", pay="支票")
+        latest[rid] = store.revise(FORM, rid, data, version=2, definition=DEF, updated="2026-12-30T09:00:00")
+    return latest
+
+
+def random_search(rng: random.Random, latest: dict) -> Query:
+    """A query as people make them: a piece of some record's text (1–8 characters, any case),
+    its 编号, a field value, dates, a permission scope, or several at once."""
+    some = latest[rng.choice(list(latest))]
+    hay = search_text(some["number"], some["data"])
+    text = None
+    if rng.random() < 0.8:
+        i = rng.randrange(len(hay))
+        text = rng.choice([hay[i:i + rng.randint(1, 8)], hay[i:i + 2], hay[i:i + 1],
+                           rng.choice(SEARCH_NAMES + SEARCH_WORDS)[:rng.randint(1, 5)], "%", "_", '"', "*"])
+        text = text.upper() if rng.random() < 0.2 else text
+    fields = [(k, v if isinstance(v, str) else rng.choice(v)) for k, v in field_texts(some["data"]).items()
+              if isinstance(v, str) or v]
+    where = tuple(rng.sample(fields, rng.choice([0, 0, 0, 1, 1, 2])))
+    day = lambda: f"2026-{rng.randint(10, 12)}-{rng.randint(1, 28):02d}"   # noqa: E731
+    lo, hi = (day() if rng.random() < 0.3 else None), (day() if rng.random() < 0.3 else None)
+    creators = frozenset(rng.sample(["u1", "u2", "u3"], rng.randint(0, 2))) if rng.random() < 0.25 else None
+    departments = frozenset(rng.sample(["d1", "d2"], rng.randint(0, 1))) if rng.random() < 0.25 else None
+    return Query(date_from=lo, date_to=hi, text=text, where=where, creators=creators, departments=departments)
+
+
 class StoreContract:
-    """Subclasses provide the fixtures `location` and `make`."""
+    """Subclasses provide the fixtures `location`, `make` and (class scope) `shared_store`."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def corpus(cls, shared_store):
+        return shared_store, search_corpus(shared_store, random.Random(20261202))
+
+    def test_search_equals_a_full_scan(self, corpus):
+        """200 random searches: the same records as Query.matches over every latest revision, in
+        the same order (newest first), the same totals, on every page asked for."""
+        store, latest = corpus
+        newest_first = [latest[i] for i in sorted(latest, reverse=True)]
+        rng = random.Random(18)
+        hits = 0
+        for k in range(200):
+            q = random_search(rng, latest)
+            want = [r["id"] for r in newest_first if q.matches(r)]
+            offset, limit = rng.choice([(0, 20), (0, 20), (0, 0), (7, 5), (len(want) - 3, 20), (40, 20)])
+            page, total = store.query(FORM, q, offset=max(0, offset), limit=limit)
+            assert total == len(want), (k, q)
+            assert [(r["id"], r["revision"]) for r in page] == \
+                [(i, latest[i]["revision"]) for i in want[max(0, offset):max(0, offset) + limit]], (k, q)
+            hits += bool(want)
+        assert hits > 120   # most searches find something: the comparison is not between empty lists
 
     @pytest.fixture
     def store(self, make):

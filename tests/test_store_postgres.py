@@ -37,6 +37,14 @@ class TestPgStoreContract(StoreContract):
         for s in opened:
             s.close()
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_store(cls):
+        with database() as url:
+            s = open_store(url, pool_size=2)
+            yield s
+            s.close()
+
 
 # --- schema migrations ----------------------------------------------------------------------
 
@@ -194,3 +202,19 @@ def test_copy_folder_to_postgres_and_back_gives_identical_hashes(tmp_path):
     copy = open_store(str(back))
     assert digest_store(copy) == digest_store(open_store(str(src)))
     assert add(copy)["id"] == 10001 and copy.get(FORM, 10001)["number"] == number(10001)
+
+
+def test_reindex_recomputes_search_and_field_texts():
+    with database() as url:
+        s = open_store(url, pool_size=2)
+        try:
+            add(s, data={"customer": "东方商贸", "pay": "现金"})
+            add(s, data={"customer": "华联超市", "pay": "转账"})
+            with psycopg.connect(url, autocommit=True) as conn:   # derived columns damaged behind the store's back
+                conn.execute("UPDATE records SET search = '', fields = '{}'")
+            assert ids(s.query(FORM, Query(text="东方"))) == [] and ids(s.query(FORM, Query(where=(("pay", "转账"),)))) == []
+            assert s.reindex() == {FORM: 2}
+            assert ids(s.query(FORM, Query(text="东方"))) == [1]
+            assert ids(s.query(FORM, Query(where=(("pay", "转账"),)))) == [2]
+        finally:
+            s.close()
