@@ -42,6 +42,7 @@ from store.base import Conflict
 KIND = "hold"
 GRACE = 60.0          # seconds a pending claim is trusted without a record behind it
 RETRIES = 50
+WAIT = 3.0            # seconds a loser waits for a pending winner's 编号, to name it
 
 
 class Held(Exception):
@@ -199,6 +200,20 @@ def _still_held(store, form, key: str, doc: dict) -> dict | None:
     return doc if rec is not None else None
 
 
+def _settled(store, key: str, doc: dict) -> dict | None:
+    """The claim once its writer has confirmed it (its record and 编号 known), polled for up to
+    WAIT seconds; the pending claim itself if it is still pending then; None if it went."""
+    deadline = _now() + WAIT
+    while _now() < deadline:
+        time.sleep(0.01)
+        found = store.get_doc(KIND, key)
+        if found is None:
+            return None
+        if found[0].get("state") != "pending" or found[0].get("token") != doc.get("token"):
+            return found[0]
+    return doc
+
+
 def _claim(store, form, key: str, label: str, path: str, value, *, token: str, holder, record_id) -> bool:
     """Claim one value as pending; True when newly claimed, False when the record already holds
     it. Raises Held when someone else does."""
@@ -210,6 +225,11 @@ def _claim(store, form, key: str, label: str, path: str, value, *, token: str, h
             if record_id is not None and doc.get("record") == record_id:
                 return False
             standing = _still_held(store, form, key, doc)
+            if standing is not None and standing.get("state") == "pending":
+                settled = _settled(store, key, doc)      # being written right now: wait for its 编号
+                if settled is None or settled.get("token") != doc.get("token"):
+                    continue                             # released or replaced meanwhile: look again
+                standing = settled
             if standing is not None:
                 if standing is not doc:      # adopted for the record found: keep that (best effort)
                     try:
