@@ -7,10 +7,19 @@ import io
 import re
 
 import openpyxl
+import pytest
 
 from forms.sample import sample_submission
 from tests.people import client_as, person
 from tests.render_helpers import html_tree, pdf_pages, squash
+
+
+@pytest.fixture(autouse=True)
+def _quick_passwords(monkeypatch):
+    """People are made with a cheap Argon2 (the real one takes about a second each here): what
+    these tests check is not the password hash."""
+    from argon2 import PasswordHasher
+    monkeypatch.setattr("services.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "pay_method": "现金",
          "items": [{"product_name": f"洗衣粉{i}", "quantity": 3, "unit_price": 12.5} for i in range(1, 41)]}
