@@ -62,8 +62,13 @@ def void(store, audit, form, record: dict, *, reason: str, by) -> dict:
     it (its login and real name are kept). Raises VoidError when the reason is missing or too
     long (422), or the record is already void (409)."""
     text = check_reason(reason)
+    name = getattr(by, "real_name", "")
+    if not name and isinstance(by, str):
+        from .accounts import Accounts
+        user = Accounts(store, lambda: None).get(by)
+        name = user.real_name if user is not None else ""
     mark = {"form": form.id, "record": record["id"], "number": record.get("number") or "",
-            "reason": text, "by": getattr(by, "login", by), "by_name": getattr(by, "real_name", "") or "",
+            "reason": text, "by": getattr(by, "login", by), "by_name": name or "",
             "at": datetime.now().replace(microsecond=0).isoformat()}
     try:
         store.put_doc(KIND, key(form.id, record["id"]), mark, expect=0)
