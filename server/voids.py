@@ -15,28 +15,31 @@ bp = Blueprint("voids", __name__)
 
 
 def _void(form_id: str, record_id: int, reason) -> tuple:
+    """`reason()` reads the reason from the request (after the record is known to be there)."""
     from .pages import check_csrf, form_or_404
     form = form_or_404(form_id)
     check_csrf()
     rec = record_or_404(form, "void", context.records().get_record(form_id, record_id))
-    mark = void(context.store(), context.audit_log(), form, rec, reason=reason, by=access().user)
+    mark = void(context.store(), context.audit_log(), form, rec, reason=reason(), by=access().user)
     return form, mark
 
 
 @bp.post("/forms/<form_id>/records/<int:record_id>/void")
 @for_form("void")
 def void_page(form_id, record_id):
-    _void(form_id, record_id, request.form.get("reason"))
+    _void(form_id, record_id, lambda: request.form.get("reason"))
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)
 
 
 @bp.post("/api/forms/<form_id>/submissions/<int:record_id>/void")
 @for_form("void")
 def void_api(form_id, record_id):
-    payload = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "请以 JSON 提交作废原因，例如 {\"reason\": \"客户取消订单\"}。")
-    _, mark = _void(form_id, record_id, payload.get("reason"))
+    def reason():
+        payload = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(payload, dict):
+            raise ApiError(400, "请以 JSON 提交作废原因，例如 {\"reason\": \"客户取消订单\"}。")
+        return payload.get("reason")
+    _, mark = _void(form_id, record_id, reason)
     return jsonify({"voided": mark})
 
 
