@@ -147,8 +147,8 @@ def _message(store, label: str, doc: dict) -> str:
     who = _real_name(store, doc.get("holder"))
     if doc.get("state") == "held" and (doc.get("number") or doc.get("record")):
         where = doc.get("number") or f"#{doc.get('record')}"
-        return f"「{label}」已被{who}销控（记录 {where}），请选择其他单位；对方取消销控或作废该记录后才能再登记。"
-    return f"「{label}」正在由{who}提交销控，请选择其他单位，或稍后再试。"
+        return f"「{label}」已被{who}销控（记录 {where}），请另选单位。"
+    return f"「{label}」正在由{who}提交销控，请另选单位或稍后再试。"
 
 
 def _holds(store, form, key: str, record_id) -> dict | None:
