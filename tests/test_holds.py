@@ -6,12 +6,10 @@ record frees it; a failed or interrupted write never leaves a ghost hold."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
@@ -19,7 +17,7 @@ from forms.definition import frozen
 from store import open_store
 from tests.conftest import ROOT, SCHEMAS
 from tests.people import client_as, person
-from tests.pg_helpers import database
+from tests.test_concurrency import folder, postgresql
 from tests.render_helpers import html_tree
 
 
@@ -38,17 +36,6 @@ def register(room="1201", building="1栋", status="销控中", consultant="置�
     return {"project": "滨江花园", "register_month": "2026-11",
             "items": [{"control_date": "2026-11-20", "building": building, "room": room, "consultant": consultant,
                        "status": status}]}
-
-
-@contextmanager
-def folder(tmp_path):
-    yield str(tmp_path / "data")
-
-
-@contextmanager
-def postgresql(tmp_path):
-    with database() as url:
-        yield url
 
 
 BACKENDS = pytest.mark.parametrize("backend", [folder, postgresql], ids=["folder", "postgresql"])

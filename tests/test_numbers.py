@@ -25,6 +25,7 @@ def one_form(tmp_path):
     folder = tmp_path / "schemas"
     folder.mkdir()
     shutil.copy(SCHEMAS / "_shared.yaml", folder)
+    shutil.copy(SCHEMAS / "_org.yaml", folder)
     shutil.copy(SCHEMAS / "01-sales" / "05-order_form.yaml", folder)
     return folder
 
@@ -43,11 +44,18 @@ def test_every_number_of_the_period_with_the_voided_ones(tmp_path, one_form, cat
     boss = accounts.add("jingli", "password-123", real_name="王经理", department="华东大区", roles=["销售部经理"])
     form = catalog.require("order_form")
     records = Records(store, lambda: catalog)
-    made = [records.save_new(form, dict(ORDER, order_date=f"2026-11-{d:02d}"), creator="ywy") for d in range(1, 7)]
+    made = [records.save_new(form, dict(ORDER, order_date=f"2026-11-{d:02d}"), creator="ywy",
+                             department="上海办事处") for d in range(1, 7)]
     records.save_new(form, dict(ORDER, order_date="2026-10-31"), creator="ywy")      # another period
     void(store, None, form, made[1], reason="客户取消订单", by=boss)
-    void(store, None, form, made[4], reason="重复录入", by=boss)
     store.close()
+    # the second one from the command line, by someone who may (and not by someone who may not)
+    run = CliRunner().invoke(main, ["void", "order_form", str(made[4]["id"]), "--reason", "重复录入", "--by", "ywy",
+                                    "--data", location, "--schemas", str(one_form)])
+    assert run.exit_code != 0 and "没有作废权限" in run.output, run.output
+    run = CliRunner().invoke(main, ["void", "order_form", str(made[4]["id"]), "--reason", "重复录入", "--by", "jingli",
+                                    "--data", location, "--schemas", str(one_form)])
+    assert run.exit_code == 0 and "已作废记录 DH-202611-0005" in run.output, run.output
 
     run = CliRunner().invoke(main, ["numbers", "order_form", "--period", "2026-11", "--data", location,
                                     "--schemas", str(one_form)])
