@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -81,6 +82,9 @@ def test_a_voided_record_keeps_its_number_and_says_so_everywhere(app):
     assert f"{number}（作废）" in cells
     listed = openpyxl.load_workbook(io.BytesIO(boss.get("/forms/order_form/records.xlsx").data))
     assert listed.worksheets[0].cell(2, 1).value == f"{number}（作废）"
+    archive = zipfile.ZipFile(io.BytesIO(boss.get("/forms/order_form/archive.zip").data))
+    [name] = [n for n in archive.namelist() if n.endswith(".pdf") and n != "合并.pdf"]
+    assert all("作废" in squash(p) for p in pdf_pages(archive.read(name)))
 
     # the audit chain has it, with the reason
     entries = app.extensions["biaoge.audit"].search(action="void")
