@@ -91,7 +91,7 @@ def _history(rid, number, day):
 
 
 @pytest.mark.parametrize("backend", ["folder", "postgresql"])
-def test_a_planted_gap_and_duplicate_are_reported(tmp_path, catalog, backend):
+def test_a_planted_gap_and_duplicate_are_reported(tmp_path, catalog, backend, one_form):
     form = catalog.require("order_form")
     numbers = ["DH-202611-0001", "DH-202611-0002", "DH-202611-0004", "DH-202611-0005", "DH-202611-0005"]
     histories = [_history(i, n, i) for i, n in enumerate(numbers, 1)]
@@ -109,7 +109,8 @@ def test_a_planted_gap_and_duplicate_are_reported(tmp_path, catalog, backend):
         return location
     if backend == "folder":
         location = check(str(tmp_path / "data"))
-        run = CliRunner().invoke(main, ["numbers", "order_form", "--period", "2026-11", "--data", location])
+        run = CliRunner().invoke(main, ["numbers", "order_form", "--period", "2026-11", "--data", location,
+                                        "--schemas", str(one_form)])
         assert run.exit_code == 1
         assert "缺号：第 3、6 号没有记录" in run.output and "重号：DH-202611-0005" in run.output, run.output
     else:
