@@ -225,17 +225,17 @@ def _claim(store, form, key: str, label: str, path: str, value, *, token: str, h
             if record_id is not None and doc.get("record") == record_id:
                 return False
             standing = _still_held(store, form, key, doc)
-            if standing is not None and standing.get("state") == "pending":
+            if standing is not None and standing is not doc:   # adopted for the record found: keep that
+                try:
+                    store.put_doc(KIND, key, standing, expect=expect)
+                except Conflict:
+                    pass
+            elif standing is not None and standing.get("state") == "pending":
                 settled = _settled(store, key, doc)      # being written right now: wait for its 编号
                 if settled is None or settled.get("token") != doc.get("token"):
                     continue                             # released or replaced meanwhile: look again
                 standing = settled
             if standing is not None:
-                if standing is not doc:      # adopted for the record found: keep that (best effort)
-                    try:
-                        store.put_doc(KIND, key, standing, expect=expect)
-                    except Conflict:
-                        pass
                 raise Held(_message(store, label, standing), path)
         claim = {"form": form.id, "field": path, "value": str(value), "label": label, "state": "pending",
                  "token": token, "holder": holder, "record": record_id, "number": "", "at": _now()}
