@@ -78,6 +78,7 @@ class Field:
         return self.kind_def.choices(self)
 
     sensitive: str | None = None     # its x-sensitive class, or its table's or section's (set when compiled)
+    unique: tuple | None = None      # x-unique: (sibling keys held together, {sibling key: values that free it})
 
     def display(self, value) -> str:
         return self.kind_def.display(self, value)
@@ -488,6 +489,47 @@ class _Compiler:
         form.computed_order = self.order_computed(computed)
         self.compile_rules(form)
         self.check_sensitive(form)
+        self.compile_unique(form)
+
+    def compile_unique(self, form):
+        """x-unique: true, or {with: [sibling keys that form the key with it], unless: {sibling
+        choice field: [options under which the value is not held, e.g. 已取消]}}."""
+        parents = {id(c): p for p in form.walk() for c in p.children.values()}
+        for f in form.walk():
+            spec = f.spec.get("x-unique")
+            if spec is None or spec is False:
+                continue
+            here = f.def_path + ("x-unique",)
+            if not f.is_value:
+                self.add("unique-not-value", here, key=f.key, what="表格" if f.is_table else "分组")
+                continue
+            parent = parents.get(id(f))
+            level = parent.children if parent is not None else form.fields
+            spec = spec if isinstance(spec, dict) else {}
+            together, unless, ok = [], {}, True
+            for i, name in enumerate(spec.get("with") or []):
+                if name not in level or name == f.key or not level[name].is_value:
+                    self.add("unique-unknown-field", here + ("with", i), where="with", value=name,
+                             suggestion=suggestion(str(name), [k for k in level if k != f.key]))
+                    ok = False
+                else:
+                    together.append(name)
+            for name, values in (spec.get("unless") or {}).items():
+                other = level.get(name)
+                if other is None or not other.is_value:
+                    self.add("unique-unknown-field", here + ("unless", name), where="unless", value=name,
+                             suggestion=suggestion(str(name), list(level)))
+                    ok = False
+                    continue
+                options = other.choices
+                for i, v in enumerate(values if isinstance(values, list) else [values]):
+                    if v not in options:
+                        self.add("unique-unknown-choice", here + ("unless", name, i), title=other.title, value=v,
+                                 suggestion=suggestion(str(v), [str(o) for o in options]))
+                        ok = False
+                unless[name] = tuple(values if isinstance(values, list) else [values])
+            if ok:
+                f.unique = (tuple(together), unless)
 
     def check_sensitive(self, form):
         """A field's class covers what it holds; a value computed from a sensitive field is as

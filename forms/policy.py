@@ -15,6 +15,7 @@
           update: own
           print: own               # a record's PDF and Excel
           export: none             # list export and archives
+          void: none               # 作废 a record (it keeps its 编号; nothing is deleted)
           see: []                  # sensitive classes visible on the records this grant reads
 
 A user's roles give the union of their grants — but a sensitive field is shown on a record only
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from .errors import Problem, suggestion
 
 SCOPES = ("none", "own", "department", "all")
-ACTIONS = ("read", "update", "print", "export")
+ACTIONS = ("read", "update", "print", "export", "void")
 _RANK = {s: i for i, s in enumerate(SCOPES)}
 
 

@@ -17,6 +17,7 @@ class Filled:
     data: dict
     number: str = ""
     created: str = ""          # ISO date of submission
+    void: str = ""             # "作废" when the record is voided: printed across it (and beside its 编号)
 
 
 class DoesNotFit(ValueError):

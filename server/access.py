@@ -5,7 +5,7 @@
     @signed_in                   # any signed-in user (their own account page)
     @admin_only                  # administrators (people, audit)
     @for_form("read")            # a form's action (the view has form_id): create, read, update,
-                                 # print, export — the record-level scope is checked by the view
+                                 # print, export, void — the record-level scope is checked by the view
 
 One `before_request` enforces the declaration: no administrator yet → the setup page; not
 signed in → the login page (pages) or 401 (API); not allowed → 403 for a form, 404 for a record
@@ -39,7 +39,7 @@ admin_only = _declare("admin")
 
 
 def for_form(action: str):
-    if action not in ("create", "read", "update", "print", "export"):
+    if action not in ("create", "read", "update", "print", "export", "void"):
         raise ValueError(action)
     return _declare("form", action)
 
@@ -97,7 +97,7 @@ def enforce():
     return None
 
 
-_ACTION_NAMES = {"create": "填写", "read": "查看", "update": "修改", "print": "下载", "export": "导出"}
+_ACTION_NAMES = {"create": "填写", "read": "查看", "update": "修改", "print": "下载", "export": "导出", "void": "作废"}
 
 
 def record_or_404(form, action: str, rec):

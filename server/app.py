@@ -73,8 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports_bp)
-    from . import jobs
+    from . import jobs, voids
     jobs.register(app)
+    voids.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

@@ -47,7 +47,9 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     rec, form, _ = record_for_render(form_id, record_id, revision, "print")
     form, data = access().view(form, rec)
     renderer = base.get(fmt)
-    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10])
+    from services.voiding import voided
+    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10],
+                         void="作废" if voided(context.store(), form_id, record_id) else "")
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"

@@ -20,6 +20,7 @@ MESSAGES = {
     403: ("forbidden", "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交。"),
     404: ("not_found", "找不到这个页面或记录。"),
     405: ("method_not_allowed", "不支持这种请求方式。"),
+    409: ("conflict", "与现有记录冲突。"),
     413: ("too_large", "提交的内容太大，超过了允许的上限。"),
     415: ("unsupported_media_type", "请以 JSON 提交（Content-Type: application/json）。"),
     422: ("invalid", "提交的数据有误。"),

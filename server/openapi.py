@@ -23,7 +23,8 @@ def _resp(description, schema=None, content_type="application/json"):
 
 
 def _errors(*codes):
-    names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 422: "数据校验失败",
+    names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 409: "已被占用（销控）或已作废",
+             422: "数据校验失败",
              500: "服务器错误", 503: "存储不可用"}
     return {str(c): _resp(names[c], ERROR) for c in codes}
 
@@ -105,11 +106,19 @@ def _generic() -> dict:
                          "requestBody": {"required": True, "content": {"application/json": {
                              "schema": {"type": "object"}}}},
                          "responses": {"201": _resp("已保存，返回编号", {"$ref": "#/components/schemas/Record"}),
-                                       **_errors(400, 404, 413, 415, 422, 503)}}},
+                                       **_errors(400, 404, 409, 413, 415, 422, 503)}}},
             "/api/forms/{form_id}/submissions/{record_id}": {
                 "get": {"summary": "一条记录", "operationId": "getSubmission", "parameters": [FORM_ID, RECORD_ID, REV],
                         "responses": {"200": _resp("记录", {"$ref": "#/components/schemas/Record"}),
                                       **_errors(400, 404)}}},
+            "/api/forms/{form_id}/submissions/{record_id}/void": {
+                "post": {"summary": "作废一条记录（保留编号，不删除）", "operationId": "voidSubmission",
+                         "parameters": [FORM_ID, RECORD_ID],
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                             "type": "object", "required": ["reason"],
+                             "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}}}}},
+                         "responses": {"200": _resp("已作废：原因、作废人、时间", {"type": "object"}),
+                                       **_errors(400, 404, 409, 422)}}},
             "/api/forms/{form_id}/submissions/{record_id}.{fmt}": {
                 "get": {"summary": "记录的 PDF 或 Excel", "operationId": "getSubmissionFile",
                         "parameters": [FORM_ID, RECORD_ID, REV,

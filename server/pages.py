@@ -16,8 +16,10 @@ from forms.submission import check
 from renderers import base
 from renderers.layout import display
 from services.access import redact
+from services.holds import Held
 from services.query import QueryError, build_query, query_args
 from services.records import Forbidden, search
+from services.voiding import MAX_REASON, VoidError, describe, voided, voided_ids
 
 from . import context
 from .access import access, for_form, record_or_404, signed_in
@@ -143,7 +145,10 @@ def submit(form_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(shown, values=data, errors=result.errors, status=422)
-    record = context.records().save_new(form, result.data, **stamp())
+    try:
+        record = context.records().save_new(form, result.data, **stamp())
+    except Held as exc:    # the unit is held by another record: say who, on the page as filled
+        return fill_page(shown, values=data, errors=[exc.error()], status=exc.status)
     context.audit("create", form=form, record=record["id"])
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
@@ -182,7 +187,9 @@ def records(form_id):
         items, total = search(context.store(), form, access(), query, offset=(page - 1) * per_page, limit=per_page)
     except Forbidden as exc:
         abort(403, description=str(exc))
-    shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r)) for r in items]
+    void_marks = voided_ids(context.store(), form.id) if items else {}
+    shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r),
+                  void=void_marks.get(r["id"])) for r in items]
     view_form = access().view(form, {"creator": None, "department": None})[0]
     columns = view_form.summary_fields()[:LIST_COLUMNS]
     context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown)})
@@ -230,9 +237,12 @@ def record(form_id, record_id):
     history = context.store().history(form_id, record_id)
     context.audit("read", form=form_id, record=record_id, detail={"revision": rec.get("revision")})
     people = {u.login: u.real_name for u in context.accounts().all()}
+    mark = voided(context.store(), form_id, record_id)
     return render_template("record.html", form=view_form, form_id=form_id, record=dict(rec, data=data), rev=rev,
-                           history=history, people=people, new=request.args.get("new") == "1",
-                           editable=current is not None and access().allows(current, "update", rec),
+                           history=history, people=people, new=request.args.get("new") == "1", void=mark,
+                           can_void=mark is None and current is not None and access().allows(current, "void", rec),
+                           void_text=describe(mark) if mark else "", max_reason=MAX_REASON,
+                           editable=mark is None and current is not None and access().allows(current, "update", rec),
                            printable=access().allows(form, "print", rec), old_definition=form is not current)
 
 
@@ -258,6 +268,9 @@ def blank(form_id, fmt):
 def edit(form_id, record_id):
     form = form_or_404(form_id)
     rec = record_or_404(form, "update", context.records().get_record(form_id, record_id))
+    mark = voided(context.store(), form_id, record_id)
+    if mark is not None:
+        raise VoidError(f"这条记录已{describe(mark)}，不能再修改。", 409)
     shown, values = access().view(form, rec)
     action = url_for("pages.edit", form_id=form_id, record_id=record_id)
     suffix = f"修改 {rec.get('number') or '#' + str(record_id)}"
@@ -269,7 +282,10 @@ def edit(form_id, record_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(shown, values=data, errors=result.errors, action=action, status=422, suffix=suffix)
-    context.records().save_revision(form, record_id, result.data, by=access().user.login)
+    try:
+        context.records().save_revision(form, record_id, result.data, by=access().user.login)
+    except Held as exc:
+        return fill_page(shown, values=data, errors=[exc.error()], action=action, status=exc.status, suffix=suffix)
     context.audit("revise", form=form, record=record_id)
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)
 

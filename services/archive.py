@@ -136,7 +136,7 @@ def _render_batch(task):
             bad.append((seq, {}, 0, f"记录超出上限，未生成：{beyond[0]['message']}"))
             continue
         records.append((seq, base.Filled(data, number=rec.get("number") or "",
-                                         created=str(rec.get("created", ""))[:10])))
+                                         created=str(rec.get("created", ""))[:10], void="作废" if rec.get("void") else "")))
     out = list(bad)
     definition = _DEFINITIONS.get(digest)
     pdfs = {}

@@ -9,6 +9,7 @@ from store.base import Query
 from .access import form_without, redact
 from .archive import Entry
 from .records import scan
+from .voiding import voided_ids
 
 
 def key_fields_of(catalog):
@@ -37,6 +38,7 @@ def collect(catalog, store, selections, access=None):
     entries, definitions, titles = [], {}, {}
     for form, query in selections:
         titles[form.id] = form.title
+        marks = voided_ids(store, form.id)
         records = store.scan(form.id, query or Query()) if access is None else \
             scan(store, form, access, query or Query(), action="export")
         for rec in records:
@@ -50,5 +52,7 @@ def collect(catalog, store, selections, access=None):
                     stored = definitions[digest]
                     definitions[key] = frozen(form_without(compile_frozen(stored) if stored else form, hidden))
                 rec, digest = dict(rec, data=redact(rec.get("data"), hidden)), key
+            if rec.get("id") in marks:      # printed 作废 across it
+                rec = dict(rec, void=True)
             entries.append(Entry(form.id, digest, rec))
     return entries, definitions, titles, key_fields_of(catalog)

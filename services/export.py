@@ -14,6 +14,7 @@ from renderers.xlsx.list_export import TooManyRows, write_list
 from store.base import Query
 
 from .records import scan
+from .voiding import voided_ids
 
 __all__ = ["export_records", "export_name", "TooManyRows"]
 
@@ -22,9 +23,11 @@ def stored_records(store, form, query: Query | None, access=None):
     """The store's records that `query` selects (among those `access` may export), as renderer
     records without what the user may not see, lazily."""
     records = scan(store, form, access, query or Query()) if access is not None else store.scan(form.id, query or Query())
+    marks = voided_ids(store, form.id)
     for rec in records:
         data = access.view(form, rec)[1] if access is not None else rec.get("data")
-        yield Filled(data, number=rec.get("number") or "", created=str(rec.get("created") or ""))
+        yield Filled(data, number=rec.get("number") or "", created=str(rec.get("created") or ""),
+                     void="作废" if rec.get("id") in marks else "")
 
 
 def export_records(form, store, query: Query | None, out, access=None) -> int:

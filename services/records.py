@@ -14,6 +14,8 @@ from forms.definition import compile_frozen, digest, frozen
 from forms.errors import DefinitionError
 from store.base import Query, search_text
 
+from . import holds, voiding
+
 
 def now() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
@@ -59,16 +61,30 @@ class Records:
         return key
 
     def save_new(self, form, data: dict, *, creator: str | None = None, department: str | None = None) -> dict:
-        """Store a validated submission as a new record (with its 编号)."""
+        """Store a validated submission as a new record (with its 编号). Raises holds.Held when it
+        holds a unit (x-unique) another live record holds."""
         key = self._kept_definition(form)
         period, make_number = period_and_number(form, data)
-        return self.store.add(form.id, data, version=form.version, definition=key, created=now(), period=period,
-                              make_number=make_number, creator=creator, department=department)
+        return holds.hold_new(self.store, form, data, holder=creator, write=lambda: self.store.add(
+            form.id, data, version=form.version, definition=key, created=now(), period=period,
+            make_number=make_number, creator=creator, department=department))
 
     def save_revision(self, form, record_id: int, data: dict, *, by: str | None = None) -> dict:
+        """Store a new revision. Raises voiding.VoidError (409) for a voided record, holds.Held
+        when the revision holds a unit another live record holds."""
+        mark = voiding.voided(self.store, form.id, record_id)
+        if mark is not None:
+            raise voiding.VoidError(f"这条记录已{voiding.describe(mark)}，不能再修改。", 409)
+        old = self.store.get(form.id, record_id)
         key = self._kept_definition(form)
-        return self.store.revise(form.id, record_id, data, version=form.version, definition=key, updated=now(),
-                                 by=by)
+
+        def revise(content):
+            return lambda: self.store.revise(form.id, record_id, content, version=form.version, definition=key,
+                                             updated=now(), by=by)
+        if old is None:
+            return revise(data)()
+        return holds.hold_revision(self.store, form, old, data, holder=by or old.get("creator"), write=revise(data),
+                                   undo=revise(old.get("data")))
 
     def form_of(self, form_id: str, record: dict, current=None):
         """The form a record was made with: the current one if unchanged, else its stored version."""

@@ -184,7 +184,8 @@ def test_x_use_without_a_shared_file(tmp_path):
 
 def test_every_catalogue_code_is_tested():
     covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
-        {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"}   # tests/test_policy.py
+        {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"} | \
+        {"unique-not-value", "unique-unknown-field", "unique-unknown-choice"}   # tests/test_policy.py, test_holds.py
     assert covered == set(CATALOGUE)
 
 

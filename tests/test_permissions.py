@@ -21,15 +21,15 @@ UNDER = {"华东大区": {"华东大区", "上海办事处", "杭州办事处"},
 N, OWN, DEPT, ALL = "none", "own", "department", "all"
 
 
-def grant(create, read, update, print_, export):
-    return {"create": create, "read": read, "update": update, "print": print_, "export": export}
+def grant(create, read, update, print_, export, void="none"):
+    return {"create": create, "read": read, "update": update, "print": print_, "export": export, "void": void}
 
 
 NOTHING = grant(False, N, N, N, N)
 SALES_REP = grant(True, OWN, OWN, OWN, N)
 SUPERVISOR = grant(True, DEPT, DEPT, DEPT, DEPT)
 FINANCE_ALL = grant(True, ALL, ALL, ALL, ALL)
-EVERYTHING = grant(True, ALL, ALL, ALL, ALL)
+EVERYTHING = grant(True, ALL, ALL, ALL, ALL, ALL)
 
 # role -> (login, department, {form: grant})
 ROLES = {
@@ -37,14 +37,17 @@ ROLES = {
                                  "salary_adjustment": NOTHING}),
     "销售主管": ("zhuguan", "华东大区", {"order_form": SUPERVISOR, "collection_notice": SUPERVISOR,
                                     "salary_adjustment": NOTHING}),
-    "销售部经理": ("jingli", "华东大区", {"order_form": SUPERVISOR, "collection_notice": SUPERVISOR,
+    # 销售部经理 also voids (作废) the records of their department, sales and finance forms alike
+    "销售部经理": ("jingli", "华东大区", {"order_form": grant(True, DEPT, DEPT, DEPT, DEPT, DEPT),
+                                     "collection_notice": grant(True, DEPT, DEPT, DEPT, DEPT, DEPT),
                                      "salary_adjustment": NOTHING}),
     # 财务: reads, prints and exports every sales record but creates none and changes none;
     # the finance forms (催款通知单 is one) fully.
-    "财务": ("caiwu", "财务部", {"order_form": grant(False, ALL, N, ALL, ALL), "collection_notice": FINANCE_ALL,
+    "财务": ("caiwu", "财务部", {"order_form": grant(False, ALL, N, ALL, ALL),
+                             "collection_notice": grant(True, ALL, ALL, ALL, ALL, ALL),
                              "salary_adjustment": NOTHING}),
     "人事": ("renshi", "人力资源部", {"order_form": NOTHING, "collection_notice": NOTHING,
-                                 "salary_adjustment": EVERYTHING}),
+                                 "salary_adjustment": grant(True, ALL, ALL, ALL, ALL)}),
     "管理员": ("admin", "总经理办公室", {"order_form": EVERYTHING, "collection_notice": EVERYTHING,
                                    "salary_adjustment": EVERYTHING}),
 }
@@ -84,6 +87,7 @@ ROUTES = {
     "pages.download": ("record", "GET", "print"), "api.get_submission_file": ("record", "GET", "print"),
     "pages.edit": ("record", "GET", "update"),
     "jobs.start": ("form", "POST", "export"),
+    "voids.void_page": ("record", "POST", "void"), "voids.void_api": ("record", "POST", "void"),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
 }
@@ -132,7 +136,7 @@ def _expected(kind, method, action, role, form_id, record, api):
     g = grants[form_id]
     if kind == "form":
         if action == "use":
-            allowed = g["create"] or any(g[a] != N for a in ("read", "update", "print", "export"))
+            allowed = g["create"] or any(g[a] != N for a in ("read", "update", "print", "export", "void"))
         elif action == "create":
             allowed = g["create"]
         else:
@@ -142,7 +146,9 @@ def _expected(kind, method, action, role, form_id, record, api):
         return 200 if method == "GET" else "posted"
     if g[action] == N:
         return 403
-    return 200 if covered(g[action], login, dept, record) else 404
+    if not covered(g[action], login, dept, record):
+        return 404
+    return "posted" if method == "POST" else 200
 
 
 def test_every_route_as_every_role(app, world):

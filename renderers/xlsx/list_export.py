@@ -263,7 +263,8 @@ def fill_book(book, form, records) -> int:
         data = rec.data if isinstance(rec.data, dict) else {}
         try:
             number = text(rec.number) if rec.number else None
-            row = [number, created(rec.created)]
+            void = getattr(rec, "void", "")
+            row = [text(f"{rec.number}（{void}）") if void else number, created(rec.created)]
             row += [conv(get(data)) for get, conv in main_columns]
             main.row(row)
             count += 1

@@ -189,7 +189,8 @@ class FormSheet:
             elif it.blank == "number":
                 cell = self.put(r, l2 + 1, v2, border=UNDERLINE, alignment=align("left", wrap=False))
                 if self.record is not None and self.record.number:
-                    set_text(cell, self.record.number)
+                    void = getattr(self.record, "void", "")
+                    set_text(cell, f"{self.record.number}（{void}）" if void else self.record.number)
                 self.number_cell = cell.coordinate
             elif it.blank == "date":
                 self.put(r, l2 + 1, v2, "年    月    日", border=NO_BORDER, alignment=align("right", wrap=False))
