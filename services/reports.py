@@ -1,0 +1,270 @@
+"""Generating a report from the records: one streaming pass over each source form's records.
+
+    gen = generate(catalog, store, access, report_form, "2026-11")
+    gen.data     # the report's data: its period, the tables' rows, the single figures, formulas computed
+    gen.trace    # {"items": [[[form id, record id], …] per row], "delivery_count": [[form id, id], …]}
+
+Only the records the user may read count (services.records.scan with the user's Access, as the
+list page and exports read them), and only those whose state counts (`state_of(form_id,
+record)`: the approval flow's state; without one every stored record is 已提交). Memory holds the
+report's rows and, per row, the ids of the records behind it — never the records themselves.
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from forms.limits import max_rows
+from forms.report_source import COUNTED_STATES, compile_sources, window
+from forms.submission import compute
+from store.base import Query, value_text
+
+from .records import scan
+
+TRACE_KIND = "report_trace"        # store document: the trace of a submitted generated report
+RUN_KIND = "report_run"            # store document: a generated draft not yet submitted
+
+
+class ReportError(ValueError):
+    """A report that cannot be generated (a bad period, a broken source); the message is Chinese."""
+
+
+def stored_state(form_id: str, record: dict) -> str:
+    """The state of a stored record when no approval flow tells otherwise."""
+    return "已提交"
+
+
+def is_report(form) -> bool:
+    return any("x-source" in f.spec for f in form.walk())
+
+
+@dataclass
+class Generated:
+    data: dict
+    trace: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)      # source form id -> records read
+
+
+class _Acc:
+    """One figure being accumulated."""
+    __slots__ = ("agg", "n", "total", "seen", "best")
+
+    def __init__(self, agg):
+        self.agg, self.n, self.total, self.seen, self.best = agg, 0, 0, None, None
+
+    def add(self, value):
+        agg = self.agg
+        if agg == "count":
+            self.n += 1
+            return
+        if value is None or value == "" or value == []:
+            return
+        if agg == "count_distinct":
+            if self.seen is None:
+                self.seen = set()
+            self.seen.add(value_text(value))
+        elif agg in ("sum", "avg"):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.total += value
+                self.n += 1
+        elif agg == "min":
+            self.best = value if self.best is None or value < self.best else self.best
+        elif agg == "max":
+            self.best = value if self.best is None or value > self.best else self.best
+
+    def count_item(self):
+        """count without a field: one per item."""
+        self.n += 1
+
+    def result(self):
+        if self.agg == "count":
+            return self.n
+        if self.agg == "count_distinct":
+            return len(self.seen or ())
+        if self.agg == "sum":
+            return _tidy(self.total)
+        if self.agg == "avg":
+            return _tidy(self.total / self.n) if self.n else None
+        return self.best
+
+
+def _tidy(v):
+    v = round(v, 6)
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+class _Row:
+    __slots__ = ("values", "accs", "trace", "_last", "sort")
+
+    def __init__(self, values: dict, sort):
+        self.values, self.accs, self.trace, self._last, self.sort = values, {}, [], None, sort
+
+    def traced(self, form_id, record_id):
+        key = (form_id, record_id)
+        if key != self._last:            # items of one record come together
+            self._last = key
+            self.trace.append(key)
+
+
+def generate(catalog, store, access, form, period_value, *, state_of=stored_state,
+             counted=COUNTED_STATES) -> Generated:
+    """The report `form` for the period `period_value` (a date, a month or a year as the
+    report's period field holds it), from the records `access` may read."""
+    sources, problems = compile_sources(form, catalog.forms)
+    if problems or not sources:
+        raise ReportError(f"「{form.title}」没有可用的数据来源（x-source），请先运行 biaoge validate 检查定义。")
+    period_fields = {s.period for s in sources}
+    windows = {}
+    for s in sources:
+        for w in s.windows():
+            rng = window(s.calendar, period_value, w)
+            if rng is None:
+                raise ReportError(f"期间 '{period_value}' 不是有效的{ {'day': '日期', 'month': '年月', 'year': '年份'}[s.calendar] }"
+                                  "，例如 2026-11-27、2026-11 或 2026。")
+            windows[(id(s), w)] = rng
+    tables: dict = defaultdict(dict)          # target path -> {key: _Row}
+    singles: dict = {}                        # target path -> _Row
+    counts: dict = {}
+    by_form: dict = defaultdict(list)
+    for s in sources:
+        by_form[s.form].append(s)
+    for form_id, group in by_form.items():
+        source_form = catalog.forms[form_id]
+        lo = min(windows[(id(s), w)][0] for s in group for w in s.windows())
+        hi = max(windows[(id(s), w)][1] for s in group for w in s.windows())
+        counts[form_id] = _pass(store, access, source_form, group, windows, (lo, hi), tables, singles,
+                                state_of, counted, form)
+    data = {key: period_value for key in period_fields}
+    trace: dict = {}
+    for path, rows in tables.items():
+        table = form.field_at(path)
+        ordered = sorted(rows.values(), key=lambda r: r.sort)
+        if len(ordered) > max_rows(table):
+            raise ReportError(f"「{table.title}」生成了 {len(ordered)} 行，超过这张表最多的 {max_rows(table)} 行；"
+                              "请缩短期间或增加分组条件。")
+        figures = {c.target: c.agg for s in sources if s.target == path for c in s.columns if c.agg}
+        data[path[0]] = [dict(r.values, **{c: (r.accs[c] if c in r.accs else _Acc(agg)).result()
+                                           for c, agg in figures.items()}) for r in ordered]
+        trace[path[0]] = [[list(t) for t in r.trace] for r in ordered]
+    for path, row in singles.items():
+        data[path[0]] = next(iter(row.accs.values())).result()
+        trace[path[0]] = [list(t) for t in row.trace]
+    out = copy.deepcopy(data)
+    compute(form, out)
+    return Generated(out, trace, counts)
+
+
+def _pass(store, access, source_form, sources, windows, span, tables, singles, state_of, counted, report):
+    lo, hi = span
+    n = 0
+    records = scan(store, source_form, access, Query(), action="read") if access is not None \
+        else store.scan(source_form.id, Query())
+    for rec in records:
+        state = state_of(source_form.id, rec)
+        if state not in counted:
+            continue
+        data = access.view(source_form, rec)[1] if access is not None else rec.get("data")
+        if not isinstance(data, dict):
+            continue
+        n += 1
+        for s in sources:
+            items = data.get(s.rows) if s.rows else [None]
+            for i, row in enumerate(items if isinstance(items, list) else ()):
+                if s.rows and not isinstance(row, dict):
+                    continue
+                day = s.date.get(rec, data, row, state)
+                if not isinstance(day, str) or not lo <= day[:10] <= hi:
+                    continue
+                day = day[:10]
+                if not all(_holds(ref.get(rec, data, row, state), op, value) for ref, op, value in s.where):
+                    continue
+                inside = [w for w in s.windows() if windows[(id(s), w)][0] <= day <= windows[(id(s), w)][1]]
+                if not inside:
+                    continue
+                _take(s, rec, data, row, state, day, i, inside, tables, singles, source_form.id)
+    return n
+
+
+def _holds(got, op, value) -> bool:
+    texts = [value_text(x) for x in got] if isinstance(got, list) else [] if got is None else [value_text(got)]
+    found = value in texts
+    return found if op == "=" else not found
+
+
+def _take(s, rec, data, row, state, day, index, inside, tables, singles, form_id):
+    target = s.target
+    if s.detail:
+        if "current" not in inside:
+            return
+        values = {c.target: c.ref.get(rec, data, row, state) for c in s.columns}
+        r = _Row({k: v for k, v in values.items() if v is not None}, (day, form_id, rec.get("id"), index))
+        r.traced(form_id, rec.get("id"))
+        tables[target][(form_id, rec.get("id"), index)] = r
+        return
+    if not s.table:
+        r = singles.get(target)
+        if r is None:
+            r = singles[target] = _Row({}, ())
+        _add(r, s, rec, data, row, state, inside, form_id)
+        return
+    for key_values in _group_keys(s, rec, data, row, state):
+        rows = tables[target]
+        r = rows.get(key_values)
+        if r is None:
+            r = rows[key_values] = _Row({c: v for (c, _), v in zip(s.group, key_values) if v not in (None, "")},
+                                        tuple(value_text(v) if v is not None else "" for v in key_values))
+        _add(r, s, rec, data, row, state, inside, form_id)
+
+
+def _group_keys(s, rec, data, row, state):
+    """The group keys of one item: a multiple choice counts under each of its choices."""
+    keys = [()]
+    for _, ref in s.group:
+        v = ref.get(rec, data, row, state)
+        options = (v or [None]) if ref.repeated and isinstance(v, list) else [v]
+        keys = [k + (o,) for k in keys for o in options]
+    return keys
+
+
+def _add(r, s, rec, data, row, state, inside, form_id):
+    used = False
+    for c in s.columns:
+        if c.window not in inside:
+            continue
+        acc = r.accs.get(c.target)
+        if acc is None:
+            acc = r.accs[c.target] = _Acc(c.agg)
+        if c.ref is None:
+            acc.count_item()
+        else:
+            acc.add(c.ref.get(rec, data, row, state))
+        used = True
+    if used:
+        r.traced(form_id, rec.get("id"))
+
+
+# ---------------------------------------------------------------- traces of stored reports
+def trace_key(form_id: str, record_id: int) -> str:
+    return f"{form_id}/{record_id}"
+
+
+def keep_trace(store, form_id: str, record_id: int, trace: dict, period) -> None:
+    """Remember which records a submitted generated report was computed from."""
+    store.put_doc(TRACE_KIND, trace_key(form_id, record_id), {"period": period, "trace": trace})
+
+
+def trace_of(store, form_id: str, record_id: int) -> dict | None:
+    found = store.get_doc(TRACE_KIND, trace_key(form_id, record_id))
+    return found[0] if found else None
+
+
+def traced_records(catalog, store, access, entries) -> list:
+    """(source form, record) of trace entries, only those the user may read (others are not there)."""
+    out = []
+    for form_id, record_id in entries:
+        source = catalog.forms.get(form_id)
+        rec = store.get(form_id, record_id) if source is not None else None
+        if rec is not None and (access is None or access.allows(source, "read", rec)):
+            out.append((source, rec))
+    return out
