@@ -315,6 +315,7 @@ from . import export  # noqa: E402,F401  (registers `biaoge export`)
 from . import users  # noqa: E402,F401  (registers `biaoge user` and `biaoge audit`)
 from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge store`)
 from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
+from . import report as _report  # noqa: E402,F401  (registers `biaoge report`)
 
 if __name__ == "__main__":
     main()

@@ -13,10 +13,12 @@ A report table declares the source form, the period, filters, grouping and what 
         group: [product_name, spec]  # optional: one report row per distinct value (list or 报表列: 来源字段)
         columns:
           quantity: sum(quantity)              # sum count count_distinct avg min max
-          last_quantity: sum(quantity) 上期     # 本期 (default) 上期 本月累计 本年累计
+          last_quantity: sum(quantity) 上期     # 本期 (default) 上期 本月累计 本年累计 期初 至今
           delivery_no: 编号                     # without group: one report row per source item
 
-A field (one value) declares `x-source: {like: items, value: count_distinct(编号)}` (the
+`where` values may name the report's own fields: `活动名称 = {activity_name}`. A source with
+`join: true` only adds figures to the rows the other sources of the table made; `-sum(x)`
+subtracts (期初余额 from deliveries and receipts). A field (one value) declares `x-source: {like: items, value: count_distinct(编号)}` (the
 table's source, period and filters) or a whole source of its own with `value:`. A table may
 list several sources grouped on the same columns; their rows are merged by the group.
 
@@ -36,11 +38,13 @@ from .errors import suggestion
 AGGREGATES = {"sum": "合计", "count": "计数", "count_distinct": "去重计数", "avg": "平均", "min": "最小",
               "max": "最大"}
 NUMERIC_AGGREGATES = {"sum", "avg"}
-WINDOWS = {"本期": "current", "上期": "previous", "本月累计": "month_to_date", "本年累计": "year_to_date"}
+WINDOWS = {"本期": "current", "上期": "previous", "本月累计": "month_to_date", "本年累计": "year_to_date",
+           "期初": "before", "至今": "to_date"}
 META_FIELDS = {"编号": "number", "部门": "department", "提交人": "creator", "状态": "state", "记录号": "id"}
 COUNTED_STATES = frozenset({"已提交", "已通过"})   # a record counts in a report only in these states
-KEYWORDS = {"form", "date", "period", "rows", "where", "group", "columns", "like", "value"}
-_AGG = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([^()]*?)\s*\))?\s*(本期|上期|本月累计|本年累计)?\s*$")
+KEYWORDS = {"form", "date", "period", "rows", "where", "group", "columns", "like", "value", "join"}
+_AGG = re.compile(r"^\s*(-?)\s*([a-z_]+)\s*(?:\(\s*([^()]*?)\s*\))?\s*(本期|上期|本月累计|本年累计|期初|至今)?\s*$")
+_PARAM = re.compile(r"\{([^{}]+)\}")
 _WHERE = re.compile(r"^\s*([^=!]+?)\s*(!=|=)\s*(.*?)\s*$")
 
 
@@ -53,16 +57,34 @@ class Ref:
     numeric: bool = False
     calendar: str | None = None
 
-    def get(self, record: dict, data: dict, row: dict | None, state: str):
-        if self.where == "meta":
-            name = self.path[0]
-            if name == "number":          # a form without 编号: the record's id stands for it
-                return record.get("number") or f"#{record.get('id')}"
-            return state if name == "state" else record.get(name)
-        node = row if self.where == "row" else data
-        for part in self.path:
+    def __post_init__(self):
+        object.__setattr__(self, "get", _getter(self.where, self.path))
+
+    def get(self, record: dict, data: dict, row: dict | None, state: str):   # replaced per instance
+        raise NotImplementedError
+
+
+def _getter(where: str, path: tuple):
+    """The value of a source item as a small function (the report's inner loop calls it)."""
+    if where == "meta":
+        name = path[0]
+        if name == "number":              # a form without 编号: the record's id stands for it
+            return lambda record, data, row, state: record.get("number") or f"#{record.get('id')}"
+        if name == "state":
+            return lambda record, data, row, state: state
+        return lambda record, data, row, state: record.get(name)
+    if len(path) == 1:
+        key = path[0]
+        if where == "row":
+            return lambda record, data, row, state: row.get(key)
+        return lambda record, data, row, state: data.get(key)
+
+    def deep(record, data, row, state):
+        node = row if where == "row" else data
+        for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         return node
+    return deep
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,7 @@ class Column:
     agg: str | None                    # None: the source value itself (a detail row)
     ref: Ref | None                    # None: count of items
     window: str = "current"
+    sign: int = 1                      # -1: subtracted (期初余额 = 应收 − 收回 from two sources)
 
 
 @dataclass
@@ -83,6 +106,7 @@ class Source:
     where: list = field(default_factory=list)     # (Ref, op, value)
     group: list = field(default_factory=list)     # (report column, Ref)
     columns: list = field(default_factory=list)   # Column
+    join: bool = False                 # only adds figures to the rows other sources made
     target: tuple = ()                 # the report table's (or field's) data path
     table: bool = False                # fills a table (rows), else one value
 
@@ -132,6 +156,10 @@ def window(calendar: str, value, which: str) -> tuple[str, str] | None:
             lo = hi.replace(day=1)
         else:
             lo, hi = lo.replace(year=lo.year - 1), hi.replace(year=hi.year - 1)
+    elif which == "before":
+        lo, hi = date(1, 1, 1), lo - timedelta(days=1)
+    elif which == "to_date":
+        lo = date(1, 1, 1)
     elif which == "month_to_date":
         lo = hi.replace(day=1) if calendar != "year" else lo
     elif which == "year_to_date":
@@ -194,22 +222,22 @@ def parse_column(text, form, rows_table) -> tuple:
     if not isinstance(text, str):
         raise _Bad("source-bad-column", value=text, detail="应写成 sum(字段) 这样的文字")
     m = _AGG.match(text)
-    if m and m.group(1) in AGGREGATES:
-        agg, arg, win = m.group(1), m.group(2), WINDOWS[m.group(3) or "本期"]
+    if m and m.group(2) in AGGREGATES:
+        sign, agg, arg, win = -1 if m.group(1) else 1, m.group(2), m.group(3), WINDOWS[m.group(4) or "本期"]
+        if sign < 0 and agg != "sum":
+            raise _Bad("source-bad-column", value=text, detail="只有 sum 可以写成减去（-sum(…)）")
         ref = resolve(form, arg, rows_table) if arg else None
         if ref is None and agg != "count":
             raise _Bad("source-bad-column", value=text, detail=f"{agg} 需要写出字段，例如 {agg}(数量)")
         if agg in NUMERIC_AGGREGATES and not ref.numeric:
             raise _Bad("source-not-numeric", value=text, agg=agg, name=arg)
-        if agg in ("min", "max") and not (ref.numeric or ref.calendar):
-            raise _Bad("source-not-numeric", value=text, agg=agg, name=arg)
-        return agg, ref, win
+        return agg, ref, win, sign
     head = re.match(r"^\s*([a-z_]+)\s*\(", text)
     if head:
         raise _Bad("source-bad-column", value=text,
                    detail=f"未知的汇总方式 '{head.group(1)}'{suggestion(head.group(1), AGGREGATES)}；"
                           "可用 sum、count、count_distinct、avg、min、max")
-    return None, resolve(form, text, rows_table), "current"
+    return None, resolve(form, text, rows_table), "current", 1
 
 
 def find_form(forms: dict, name):
@@ -244,7 +272,7 @@ def compile_source(report, target, spec, forms: dict, base: Source | None = None
             bad("source-like", ("like",), value=spec["like"])
             return None, problems
         src = Source(base.form, base.date, base.period, base.calendar, base.rows, list(base.where), [], [],
-                     target.path)
+                     False, target.path)
         form = forms[base.form]
     else:
         for key in ("form", "date", "period"):
@@ -279,12 +307,16 @@ def compile_source(report, target, spec, forms: dict, base: Source | None = None
         if problems:
             return None, problems
         src = Source(form.id, dref, spec["period"], calendar, rows_table.key if rows_table else None, [], [], [],
-                     target.path)
+                     spec.get("join") is True, target.path)
         for i, item in enumerate(spec.get("where") or []):
             m = _WHERE.match(item) if isinstance(item, str) else None
             if not m:
                 bad("source-bad-where", ("where", i), value=item)
                 continue
+            for name in _PARAM.findall(m.group(3)):
+                if report.fields.get(name) is None or not report.fields[name].is_value:
+                    bad("source-unknown-column", ("where", i), value=name, table=report.title,
+                        suggestion=suggestion(name, report.fields))
             try:
                 src.where.append((resolve(form, m.group(1), rows_table), m.group(2), m.group(3)))
             except _Bad as exc:
@@ -300,7 +332,7 @@ def compile_source(report, target, spec, forms: dict, base: Source | None = None
 
 def _value_column(src, spec, form, rows_table, target, bad):
     try:
-        agg, ref, win = parse_column(spec.get("value"), form, rows_table)
+        agg, ref, win, sign = parse_column(spec.get("value"), form, rows_table)
     except _Bad as exc:
         bad(exc.name, ("value",), **exc.params)
         return
@@ -308,7 +340,7 @@ def _value_column(src, spec, form, rows_table, target, bad):
         bad("source-needs-aggregate", ("value",), value=spec.get("value"), title=target.title)
         return
     _check_target(target, agg, ref, ("value",), bad)
-    src.columns.append(Column(target.key, agg, ref, win))
+    src.columns.append(Column(target.key, agg, ref, win, sign))
 
 
 def _table_columns(src, spec, form, rows_table, table, bad):
@@ -347,7 +379,7 @@ def _table_columns(src, spec, form, rows_table, table, bad):
             bad("source-group-column", at, value=col)
             continue
         try:
-            agg, ref, win = parse_column(text, form, rows_table)
+            agg, ref, win, sign = parse_column(text, form, rows_table)
         except _Bad as exc:
             bad(exc.name, at, **exc.params)
             continue
@@ -355,7 +387,7 @@ def _table_columns(src, spec, form, rows_table, table, bad):
             bad("source-needs-aggregate", at, value=text, title=f.title)
             continue
         _check_target(f, agg, ref, at, bad)
-        src.columns.append(Column(col, agg, ref, win))
+        src.columns.append(Column(col, agg, ref, win, sign))
     if src.columns and not src.group and any(c.agg for c in src.columns) and any(c.agg is None for c in src.columns):
         bad("source-mixed", ("columns",), table=table.title)
 
@@ -368,6 +400,15 @@ def _check_target(f, agg, ref, at, bad):
             bad("source-target-kind", at, title=f.title, kind=k.label, what="数字")
     elif agg in ("min", "max") and ref is not None and ref.calendar and not k.calendar:
         bad("source-target-kind", at, title=f.title, kind=k.label, what="日期")
+
+
+def parameters(sources) -> list:
+    """The report's own fields that the sources' filters name (asked for before generating)."""
+    return sorted({name for s in sources for _, _, value in s.where for name in _PARAM.findall(value)})
+
+
+def fill_parameters(value: str, values: dict) -> str:
+    return _PARAM.sub(lambda m: str(values.get(m.group(1), "")), value)
 
 
 def declarations(form):
@@ -400,7 +441,7 @@ def compile_sources(form, forms: dict):
             tables.setdefault(src.target, []).append(src)
     for path, group in tables.items():
         keys = {tuple(c for c, _ in s.group) for s in group}
-        if len(group) > 1 and (len(keys) > 1 or not group[0].group):
+        if len(group) > 1 and len(keys) > 1 or any(s.join and not s.group for s in group):
             problems.append(("source-merge", form.fields[path[0]].def_path + ("x-source",),
                              {"table": form.fields[path[0]].title}))
     return sources, problems

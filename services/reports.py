@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from forms.limits import max_rows
-from forms.report_source import COUNTED_STATES, compile_sources, window
+from forms.report_source import COUNTED_STATES, compile_sources, fill_parameters, window
 from forms.submission import compute
 from store.base import Query, value_text
 
@@ -47,46 +47,90 @@ class Generated:
 
 
 class _Acc:
-    """One figure being accumulated."""
-    __slots__ = ("agg", "n", "total", "seen", "best")
+    """One figure being accumulated (a subclass per aggregate: the hot loop does not branch on it)."""
+    __slots__ = ("n", "total", "seen", "best")
 
-    def __init__(self, agg):
-        self.agg, self.n, self.total, self.seen, self.best = agg, 0, 0, None, None
+    def __init__(self):
+        self.n, self.total, self.seen, self.best = 0, 0, None, None
 
     def add(self, value):
-        agg = self.agg
-        if agg == "count":
-            self.n += 1
-            return
-        if value is None or value == "" or value == []:
-            return
-        if agg == "count_distinct":
-            if self.seen is None:
-                self.seen = set()
-            self.seen.add(value_text(value))
-        elif agg in ("sum", "avg"):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                self.total += value
-                self.n += 1
-        elif agg == "min":
-            self.best = value if self.best is None or value < self.best else self.best
-        elif agg == "max":
-            self.best = value if self.best is None or value > self.best else self.best
-
-    def count_item(self):
-        """count without a field: one per item."""
         self.n += 1
 
+    def merge(self, other):
+        self.n += other.n
+        self.total += other.total
+        if other.seen:
+            self.seen = (self.seen or set()) | other.seen
+        if other.best is not None:
+            self.add(other.best) if self.best is not None else setattr(self, "best", other.best)
+
     def result(self):
-        if self.agg == "count":
-            return self.n
-        if self.agg == "count_distinct":
-            return len(self.seen or ())
-        if self.agg == "sum":
-            return _tidy(self.total)
-        if self.agg == "avg":
-            return _tidy(self.total / self.n) if self.n else None
+        return self.n
+
+
+class _Sum(_Acc):
+    __slots__ = ()
+
+    def add(self, value):
+        if value.__class__ is int or value.__class__ is float:
+            self.total += value
+            self.n += 1
+
+    def result(self):
+        return _tidy(self.total)
+
+
+class _Avg(_Sum):
+    __slots__ = ()
+
+    def result(self):
+        return _tidy(self.total / self.n) if self.n else None
+
+
+class _CountValues(_Acc):
+    __slots__ = ()
+
+    def add(self, value):
+        if value is not None and value != "" and value != []:
+            self.n += 1
+
+
+class _Distinct(_Acc):
+    __slots__ = ()
+
+    def add(self, value):
+        if value is not None and value != "" and value != []:
+            if self.seen is None:
+                self.seen = set()
+            self.seen.add(value if value.__class__ is str else value_text(value))
+
+    def result(self):
+        return len(self.seen or ())
+
+
+class _Min(_Acc):
+    __slots__ = ()
+
+    def add(self, value):
+        if value is not None and value != "" and (self.best is None or value < self.best):
+            self.best = value
+
+    def result(self):
         return self.best
+
+
+class _Max(_Min):
+    __slots__ = ()
+
+    def add(self, value):
+        if value is not None and value != "" and (self.best is None or value > self.best):
+            self.best = value
+
+
+def _acc_class(agg, ref):
+    if agg == "count":
+        return _Acc if ref is None else _CountValues
+    return {"sum": _Sum, "avg": _Avg, "count_distinct": _Distinct, "min": _Min, "max": _Max}[agg]
 
 
 def _tidy(v):
@@ -100,6 +144,17 @@ class _Row:
     def __init__(self, values: dict, sort):
         self.values, self.accs, self.trace, self._last, self.sort = values, {}, [], None, sort
 
+    def merge(self, other: "_Row") -> None:
+        for k, v in other.values.items():
+            self.values.setdefault(k, v)
+        for k, acc in other.accs.items():
+            if k in self.accs:
+                self.accs[k].merge(acc)
+            else:
+                self.accs[k] = acc
+        known = set(self.trace)
+        self.trace += [t for t in other.trace if t not in known]
+
     def traced(self, form_id, record_id):
         key = (form_id, record_id)
         if key != self._last:            # items of one record come together
@@ -107,10 +162,11 @@ class _Row:
             self.trace.append(key)
 
 
-def generate(catalog, store, access, form, period_value, *, state_of=stored_state,
+def generate(catalog, store, access, form, period_value, *, values=None, state_of=stored_state,
              counted=COUNTED_STATES) -> Generated:
     """The report `form` for the period `period_value` (a date, a month or a year as the
-    report's period field holds it), from the records `access` may read."""
+    report's period field holds it), from the records `access` may read (None: every record).
+    `values`: the report's own fields its filters name (forms.report_source.parameters)."""
     sources, problems = compile_sources(form, catalog.forms)
     if problems or not sources:
         raise ReportError(f"「{form.title}」没有可用的数据来源（x-source），请先运行 biaoge validate 检查定义。")
@@ -123,7 +179,7 @@ def generate(catalog, store, access, form, period_value, *, state_of=stored_stat
                 raise ReportError(f"期间 '{period_value}' 不是有效的{ {'day': '日期', 'month': '年月', 'year': '年份'}[s.calendar] }"
                                   "，例如 2026-11-27、2026-11 或 2026。")
             windows[(id(s), w)] = rng
-    tables: dict = defaultdict(dict)          # target path -> {key: _Row}
+    tables: dict = defaultdict(dict)          # id(source) -> {key: _Row}
     singles: dict = {}                        # target path -> _Row
     counts: dict = {}
     by_form: dict = defaultdict(list)
@@ -134,18 +190,19 @@ def generate(catalog, store, access, form, period_value, *, state_of=stored_stat
         lo = min(windows[(id(s), w)][0] for s in group for w in s.windows())
         hi = max(windows[(id(s), w)][1] for s in group for w in s.windows())
         counts[form_id] = _pass(store, access, source_form, group, windows, (lo, hi), tables, singles,
-                                state_of, counted, form)
-    data = {key: period_value for key in period_fields}
+                                state_of, counted, values or {})
+    data = dict(values or {}, **{key: period_value for key in period_fields})
     trace: dict = {}
-    for path, rows in tables.items():
+    for path in dict.fromkeys(s.target for s in sources if s.table):
         table = form.field_at(path)
+        rows = _merged([(s, tables[id(s)]) for s in sources if s.target == path])
         ordered = sorted(rows.values(), key=lambda r: r.sort)
         if len(ordered) > max_rows(table):
             raise ReportError(f"「{table.title}」生成了 {len(ordered)} 行，超过这张表最多的 {max_rows(table)} 行；"
                               "请缩短期间或增加分组条件。")
-        figures = {c.target: c.agg for s in sources if s.target == path for c in s.columns if c.agg}
-        data[path[0]] = [dict(r.values, **{c: (r.accs[c] if c in r.accs else _Acc(agg)).result()
-                                           for c, agg in figures.items()}) for r in ordered]
+        figures = {c.target: _acc_class(c.agg, c.ref) for s in sources if s.target == path for c in s.columns if c.agg}
+        data[path[0]] = [dict(r.values, **{c: (r.accs[c] if c in r.accs else make()).result()
+                                           for c, make in figures.items()}) for r in ordered]
         trace[path[0]] = [[list(t) for t in r.trace] for r in ordered]
     for path, row in singles.items():
         data[path[0]] = next(iter(row.accs.values())).result()
@@ -155,66 +212,113 @@ def generate(catalog, store, access, form, period_value, *, state_of=stored_stat
     return Generated(out, trace, counts)
 
 
-def _pass(store, access, source_form, sources, windows, span, tables, singles, state_of, counted, report):
+def _merged(parts) -> dict:
+    """The rows of a table's sources merged by their group (a `join` source adds to rows only)."""
+    out: dict = {}
+    for s, rows in parts:
+        for key, r in rows.items():
+            if key in out:
+                out[key].merge(r)
+            elif not s.join:
+                out[key] = r
+    return out
+
+
+def _pass(store, access, source_form, sources, windows, span, tables, singles, state_of, counted, values):
     lo, hi = span
     n = 0
     records = scan(store, source_form, access, Query(), action="read") if access is not None \
         else store.scan(source_form.id, Query())
+    redacting = access is not None and any("x-sensitive" in f.spec for f in source_form.walk())
+    plans = [_Plan(s, windows, tables, singles, source_form.id, values) for s in sources]
     for rec in records:
         state = state_of(source_form.id, rec)
         if state not in counted:
             continue
-        data = access.view(source_form, rec)[1] if access is not None else rec.get("data")
+        data = access.view(source_form, rec)[1] if redacting else rec.get("data")
         if not isinstance(data, dict):
             continue
         n += 1
-        for s in sources:
-            items = data.get(s.rows) if s.rows else [None]
-            for i, row in enumerate(items if isinstance(items, list) else ()):
-                if s.rows and not isinstance(row, dict):
-                    continue
-                day = s.date.get(rec, data, row, state)
-                if not isinstance(day, str) or not lo <= day[:10] <= hi:
-                    continue
-                day = day[:10]
-                if not all(_holds(ref.get(rec, data, row, state), op, value) for ref, op, value in s.where):
-                    continue
-                inside = [w for w in s.windows() if windows[(id(s), w)][0] <= day <= windows[(id(s), w)][1]]
-                if not inside:
-                    continue
-                _take(s, rec, data, row, state, day, i, inside, tables, singles, source_form.id)
+        for plan in plans:
+            plan.feed(rec, data, state, lo, hi)
     return n
+
+
+class _Plan:
+    """One source's work on each record, prepared once."""
+
+    def __init__(self, s, windows, tables, singles, form_id, values):
+        self.s, self.form_id = s, form_id
+        self.windows = [(w, *windows[(id(s), w)]) for w in s.windows()]
+        self.columns = [(c.target, c.window, c.ref, _acc_class(c.agg, c.ref), c.sign) for c in s.columns if c.agg]
+        self.where = [(ref, op, fill_parameters(v, values)) for ref, op, v in s.where]
+        self.rows = tables[id(s)] if s.table else None
+        self.singles = singles
+
+    def feed(self, rec, data, state, lo, hi):
+        s = self.s
+        items = data.get(s.rows) if s.rows else (None,)
+        if not isinstance(items, (list, tuple)):
+            return
+        for i, row in enumerate(items):
+            if s.rows and not isinstance(row, dict):
+                continue
+            day = s.date.get(rec, data, row, state)
+            if day.__class__ is not str:
+                continue
+            day = day[:10]
+            if day < lo or day > hi:
+                continue
+            if self.where and not all(_holds(ref.get(rec, data, row, state), op, v) for ref, op, v in self.where):
+                continue
+            inside = [w for w, a, b in self.windows if a <= day <= b]
+            if inside:
+                self.take(rec, data, row, state, day, i, inside)
+
+    def take(self, rec, data, row, state, day, index, inside):
+        s, form_id = self.s, self.form_id
+        if s.detail:
+            if "current" not in inside:
+                return
+            values = {c.target: c.ref.get(rec, data, row, state) for c in s.columns}
+            r = _Row({k: v for k, v in values.items() if v is not None}, (day, form_id, rec.get("id"), index))
+            r.traced(form_id, rec.get("id"))
+            self.rows[(form_id, rec.get("id"), index)] = r
+            return
+        if not s.table:
+            r = self.singles.get(s.target)
+            if r is None:
+                r = self.singles[s.target] = _Row({}, ())
+            self.add(r, rec, data, row, state, inside)
+            return
+        rows = self.rows
+        for key in _group_keys(s, rec, data, row, state):
+            r = rows.get(key)
+            if r is None:
+                r = rows[key] = _Row({c: v for (c, _), v in zip(s.group, key) if v not in (None, "")},
+                                     tuple(value_text(v) if v is not None else "" for v in key))
+            self.add(r, rec, data, row, state, inside)
+
+    def add(self, r, rec, data, row, state, inside):
+        used = False
+        accs = r.accs
+        for target, win, ref, make, sign in self.columns:
+            if win not in inside:
+                continue
+            acc = accs.get(target)
+            if acc is None:
+                acc = accs[target] = make()
+            value = None if ref is None else ref.get(rec, data, row, state)
+            acc.add(-value if sign < 0 and value.__class__ in (int, float) else value)
+            used = True
+        if used:
+            r.traced(self.form_id, rec.get("id"))
 
 
 def _holds(got, op, value) -> bool:
     texts = [value_text(x) for x in got] if isinstance(got, list) else [] if got is None else [value_text(got)]
     found = value in texts
     return found if op == "=" else not found
-
-
-def _take(s, rec, data, row, state, day, index, inside, tables, singles, form_id):
-    target = s.target
-    if s.detail:
-        if "current" not in inside:
-            return
-        values = {c.target: c.ref.get(rec, data, row, state) for c in s.columns}
-        r = _Row({k: v for k, v in values.items() if v is not None}, (day, form_id, rec.get("id"), index))
-        r.traced(form_id, rec.get("id"))
-        tables[target][(form_id, rec.get("id"), index)] = r
-        return
-    if not s.table:
-        r = singles.get(target)
-        if r is None:
-            r = singles[target] = _Row({}, ())
-        _add(r, s, rec, data, row, state, inside, form_id)
-        return
-    for key_values in _group_keys(s, rec, data, row, state):
-        rows = tables[target]
-        r = rows.get(key_values)
-        if r is None:
-            r = rows[key_values] = _Row({c: v for (c, _), v in zip(s.group, key_values) if v not in (None, "")},
-                                        tuple(value_text(v) if v is not None else "" for v in key_values))
-        _add(r, s, rec, data, row, state, inside, form_id)
 
 
 def _group_keys(s, rec, data, row, state):
@@ -225,23 +329,6 @@ def _group_keys(s, rec, data, row, state):
         options = (v or [None]) if ref.repeated and isinstance(v, list) else [v]
         keys = [k + (o,) for k in keys for o in options]
     return keys
-
-
-def _add(r, s, rec, data, row, state, inside, form_id):
-    used = False
-    for c in s.columns:
-        if c.window not in inside:
-            continue
-        acc = r.accs.get(c.target)
-        if acc is None:
-            acc = r.accs[c.target] = _Acc(c.agg)
-        if c.ref is None:
-            acc.count_item()
-        else:
-            acc.add(c.ref.get(rec, data, row, state))
-        used = True
-    if used:
-        r.traced(form_id, rec.get("id"))
 
 
 # ---------------------------------------------------------------- traces of stored reports
