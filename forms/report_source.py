@@ -169,7 +169,7 @@ def window(calendar: str, value, which: str) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------- compiling a declaration
 class _Bad(Exception):
-    def __init__(self, name, path=(), **params):
+    def __init__(self, name, path=(), /, **params):
         self.name, self.path, self.params = name, path, params
 
 
@@ -253,7 +253,7 @@ def compile_source(report, target, spec, forms: dict, base: Source | None = None
     Source a field's `like` names."""
     problems = []
 
-    def bad(name, path=(), **params):
+    def bad(name, path=(), /, **params):
         problems.append((name, tuple(path), params))
 
     if not isinstance(spec, dict):
@@ -304,8 +304,6 @@ def compile_source(report, target, spec, forms: dict, base: Source | None = None
         except _Bad as exc:
             bad(exc.name, ("date",), **exc.params)
             dref = None
-        if problems:
-            return None, problems
         src = Source(form.id, dref, spec["period"], calendar, rows_table.key if rows_table else None, [], [], [],
                      spec.get("join") is True, target.path)
         for i, item in enumerate(spec.get("where") or []):
@@ -427,8 +425,11 @@ def declarations(form):
 def compile_sources(form, forms: dict):
     """([Source], [(problem name, definition path, params)]) of every declaration of a report."""
     sources, problems, by_table = [], [], {}
+    declared = {f.key for f, _, _ in declarations(form) if f.is_table}
     for f, spec, here in declarations(form):
         base = by_table.get(spec.get("like")) if isinstance(spec, dict) else None
+        if base is None and isinstance(spec, dict) and spec.get("like") in declared:
+            continue                   # the table's own source is broken (reported there)
         src, found = compile_source(form, f, spec, forms, base)
         problems += [(name, here + path, params) for name, path, params in found]
         if src is not None:
