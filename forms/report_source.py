@@ -208,7 +208,12 @@ def resolve(form, name, rows_table=None) -> Ref:
             names += _level_names(rows_table.children)
         for sec in (x for x in form.fields.values() if x.is_section):
             names += [f"{sec.key}.{k}" for k in sec.children]
-        raise _Bad("source-unknown-field", value=name, form=form.title, suggestion=suggestion(name, names))
+        hint = suggestion(name, names)
+        if rows_table is None:
+            table = next((t for t in form.fields.values() if t.is_table and _find(t.children, name)), None)
+            if table is not None:
+                hint = f"；它是明细表「{table.title}」的列，请在 x-source 中加上 rows: {table.key}"
+        raise _Bad("source-unknown-field", value=name, form=form.title, suggestion=hint)
     return _ref("rec", f.path, f)
 
 

@@ -16,6 +16,7 @@ properties:
       form: delivery_notes
       date: ship_date
       period: period
+      rows: items
       group: [product_name]
       columns: {quantity: sum(quantity)}
     items:
@@ -86,6 +87,11 @@ def test_every_mistake_of_a_source_is_reported_at_its_place(make_schemas):
     texts = "\n".join(str(p) for p in cat.problems)
     assert "ship_method" in texts and "report.yaml:" in texts
     assert all(p.file == "report.yaml" and p.line > 0 for p in cat.problems)
+
+
+def test_a_row_field_without_rows_says_to_add_rows(make_schemas):
+    cat = _catalog(make_schemas, REPORT.replace("delivery_notes", "delivery_note").replace("      rows: items\n", ""))
+    assert cat.problems and all(p.code.code == "E603" and "rows: items" in p.message for p in cat.problems)
 
 
 def test_a_count_cannot_fill_a_text_field(make_schemas):
