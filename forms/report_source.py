@@ -427,9 +427,33 @@ def declarations(form):
     return out
 
 
+def check_chart(form) -> list:
+    """Problems of a form's x-chart: its table, its label column and its numeric value columns."""
+    spec = form.definition.get("x-chart")
+    if not isinstance(spec, dict):
+        return []
+    table = form.fields.get(spec.get("table"))
+    if table is None or not table.is_table:
+        return [("source-unknown-column", ("x-chart", "table"),
+                 {"value": spec.get("table"), "table": form.title,
+                  "suggestion": suggestion(spec.get("table"), [k for k, f in form.fields.items() if f.is_table])})]
+    out = []
+    if table.children.get(spec.get("label")) is None:
+        out.append(("source-unknown-column", ("x-chart", "label"), {"value": spec.get("label"), "table": table.title,
+                                                                     "suggestion": suggestion(spec.get("label"), table.children)}))
+    for i, name in enumerate(spec.get("values") or []):
+        f = table.children.get(name)
+        if f is None or not f.kind_def.numeric:
+            out.append(("source-unknown-column", ("x-chart", "values", i),
+                        {"value": name, "table": table.title,
+                         "suggestion": suggestion(name, [k for k, c in table.children.items() if c.kind_def.numeric])}))
+    return out
+
+
 def compile_sources(form, forms: dict):
-    """([Source], [(problem name, definition path, params)]) of every declaration of a report."""
-    sources, problems, by_table = [], [], {}
+    """([Source], [(problem name, definition path, params)]) of every declaration of a report
+    (and of its chart)."""
+    sources, problems, by_table = [], check_chart(form), {}
     declared = {f.key for f, _, _ in declarations(form) if f.is_table}
     for f, spec, here in declarations(form):
         base = by_table.get(spec.get("like")) if isinstance(spec, dict) else None
