@@ -103,8 +103,7 @@ def sources(form_id, record_id):
         rows = entries if f.is_table else [entries]
         for i, row in enumerate(rows):
             found = traced_records(context.catalog(), context.store(), access(), row)
-            sections.append({"field": f, "row": i + 1 if f.is_table else None, "records": found,
-                             "hidden": len(row) - len(found)})
+            sections.append({"field": f, "row": i + 1 if f.is_table else None, "records": found})
     context.audit("read", form=form_id, record=record_id, detail={"sources": True})
     return render_template("report_sources.html", form=form, record=rec, sections=sections, traced=kept is not None)
 

@@ -2,7 +2,7 @@
 
     gen = generate(catalog, store, access, report_form, "2026-11")
     gen.data     # the report's data: its period, the tables' rows, the single figures, formulas computed
-    gen.trace    # {"items": [[[form id, record id], …] per row], "delivery_count": [[form id, id], …]}
+    gen.trace    # {"items": [{"delivery_note": [3, 7, …]} per row], "delivery_count": {"delivery_note": [3, 7]}}
 
 Only the records the user may read count (services.records.scan with the user's Access, as the
 list page and exports read them), and only those whose state counts (`state_of(form_id,
@@ -12,6 +12,7 @@ report's rows and, per row, the ids of the records behind it — never the recor
 from __future__ import annotations
 
 import copy
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -142,7 +143,7 @@ class _Row:
     __slots__ = ("values", "accs", "trace", "_last", "sort")
 
     def __init__(self, values: dict, sort):
-        self.values, self.accs, self.trace, self._last, self.sort = values, {}, [], None, sort
+        self.values, self.accs, self.trace, self._last, self.sort = values, {}, {}, None, sort
 
     def merge(self, other: "_Row") -> None:
         for k, v in other.values.items():
@@ -152,14 +153,19 @@ class _Row:
                 self.accs[k].merge(acc)
             else:
                 self.accs[k] = acc
-        known = set(self.trace)
-        self.trace += [t for t in other.trace if t not in known]
+        for form_id, ids in other.trace.items():
+            mine = self.trace.setdefault(form_id, array("q"))
+            known = set(mine)
+            mine.extend(i for i in ids if i not in known)
 
     def traced(self, form_id, record_id):
         key = (form_id, record_id)
-        if key != self._last:            # items of one record come together
+        if key != self._last:            # items of one record come together; ids as 8-byte integers
             self._last = key
-            self.trace.append(key)
+            ids = self.trace.get(form_id)
+            if ids is None:
+                ids = self.trace[form_id] = array("q")
+            ids.append(record_id)
 
 
 def generate(catalog, store, access, form, period_value, *, values=None, state_of=stored_state,
@@ -203,10 +209,10 @@ def generate(catalog, store, access, form, period_value, *, values=None, state_o
         figures = {c.target: _acc_class(c.agg, c.ref) for s in sources if s.target == path for c in s.columns if c.agg}
         data[path[0]] = [dict(r.values, **{c: (r.accs[c] if c in r.accs else make()).result()
                                            for c, make in figures.items()}) for r in ordered]
-        trace[path[0]] = [[list(t) for t in r.trace] for r in ordered]
+        trace[path[0]] = [{f: ids.tolist() for f, ids in r.trace.items()} for r in ordered]
     for path, row in singles.items():
         data[path[0]] = next(iter(row.accs.values())).result()
-        trace[path[0]] = [list(t) for t in row.trace]
+        trace[path[0]] = {f: ids.tolist() for f, ids in row.trace.items()}
     out = copy.deepcopy(data)
     compute(form, out)
     return Generated(out, trace, counts)
@@ -260,20 +266,31 @@ class _Plan:
         items = data.get(s.rows) if s.rows else (None,)
         if not isinstance(items, (list, tuple)):
             return
+        per_record = s.date.where != "row"        # the record's date: placed once, not per row
+        if per_record:
+            found = self._place(s.date.get(rec, data, None, state), lo, hi)
+            if found is None:
+                return
         for i, row in enumerate(items):
             if s.rows and not isinstance(row, dict):
                 continue
-            day = s.date.get(rec, data, row, state)
-            if day.__class__ is not str:
-                continue
-            day = day[:10]
-            if day < lo or day > hi:
+            day, inside = found if per_record else (self._place(s.date.get(rec, data, row, state), lo, hi)
+                                                    or (None, None))
+            if not inside:
                 continue
             if self.where and not all(_holds(ref.get(rec, data, row, state), op, v) for ref, op, v in self.where):
                 continue
-            inside = [w for w, a, b in self.windows if a <= day <= b]
-            if inside:
-                self.take(rec, data, row, state, day, i, inside)
+            self.take(rec, data, row, state, day, i, inside)
+
+    def _place(self, day, lo, hi):
+        """(day, the windows it falls in) or None when it falls in none."""
+        if day.__class__ is not str:
+            return None
+        day = day[:10]
+        if day < lo or day > hi:
+            return None
+        inside = [w for w, a, b in self.windows if a <= day <= b]
+        return (day, inside) if inside else None
 
     def take(self, rec, data, row, state, day, index, inside):
         s, form_id = self.s, self.form_id
@@ -346,10 +363,11 @@ def trace_of(store, form_id: str, record_id: int) -> dict | None:
     return found[0] if found else None
 
 
-def traced_records(catalog, store, access, entries) -> list:
-    """(source form, record) of trace entries, only those the user may read (others are not there)."""
+def traced_records(catalog, store, access, entries: dict) -> list:
+    """(source form, record) of one row's trace ({form id: [record ids]}), only those the user may
+    read (others are not there)."""
     out = []
-    for form_id, record_id in entries:
+    for form_id, record_id in ((f, i) for f, ids in (entries or {}).items() for i in ids):
         source = catalog.forms.get(form_id)
         rec = store.get(form_id, record_id) if source is not None else None
         if rec is not None and (access is None or access.allows(source, "read", rec)):
