@@ -364,3 +364,29 @@ def test_traced_records_of_a_row_are_exactly_those_that_made_it(catalog, world):
     seen = traced_records(catalog, store, mgr, kept)
     assert {rec["id"] for _, rec in seen} == {ids["delivery_note"][i] for i, r in counted(DELIVERIES, depts={GZ})
                                               if any(p == "橙汁" for p, *_ in r[3]) and r[0] <= "2026-11-30"}
+
+
+def test_biaoge_report_prints_the_generated_data(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from tests.conftest import SCHEMAS
+    store = open_store(str(tmp_path))
+    for r in DELIVERIES:
+        store.add("delivery_note", _delivery(r), version=1, definition="t", created="2026-11-30T10:00:00",
+                  department=r[-2])
+    store.close()
+    out = CliRunner().invoke(main, ["report", "shipment_monthly_report", "--month", "2026-11", "--trace",
+                                    "--schemas", str(SCHEMAS), "--data", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    apple = next(x for x in got["data"]["items"] if x["product_name"] == "苹果汁")
+    # no approval flow from the command line: every stored record counts, the voided one too
+    assert apple["quantity"] == sum(q for r in DELIVERIES if r[0].startswith("2026-11") for p, *_, q, _ in r[3]
+                                    if p == "苹果汁")
+    assert len(got["trace"]["items"]) == len(got["data"]["items"])
+    bad = CliRunner().invoke(main, ["report", "shipment_monthly_report", "--month", "2026-13",
+                                    "--schemas", str(SCHEMAS), "--data", str(tmp_path)])
+    assert bad.exit_code != 0 and "不是有效的年月" in bad.output
