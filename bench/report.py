@@ -9,7 +9,8 @@ read) with `services.reports.generate` as a user who reads everything, in a chil
 does nothing else. report_seconds is the median of the runs' generation time; report_peak_mb the
 peak of traced Python memory (tracemalloc, started just before generating, in one more run) —
 what the generation holds beyond the interpreter and the imports. It also prints (stderr) the
-store's bare scan of the same records, the floor any report over Store.scan has. Run it with --records 10000 too: the peak must
+store's bare scan of the same records, the floor any report over Store.scan has.
+Run it with --records 10000 too: the peak must
 not grow ten times.
 """
 from __future__ import annotations

@@ -18,7 +18,8 @@ A report table declares the source form, the period, filters, grouping and what 
 
 `where` values may name the report's own fields: `活动名称 = {activity_name}`. A source with
 `join: true` only adds figures to the rows the other sources of the table made; `-sum(x)`
-subtracts (期初余额 from deliveries and receipts). A field (one value) declares `x-source: {like: items, value: count_distinct(编号)}` (the
+subtracts (期初余额 from deliveries and receipts). A field (one value) declares
+`x-source: {like: items, value: count_distinct(编号)}` (the
 table's source, period and filters) or a whole source of its own with `value:`. A table may
 list several sources grouped on the same columns; their rows are merged by the group.
 
@@ -439,8 +440,9 @@ def check_chart(form) -> list:
                   "suggestion": suggestion(spec.get("table"), [k for k, f in form.fields.items() if f.is_table])})]
     out = []
     if table.children.get(spec.get("label")) is None:
-        out.append(("source-unknown-column", ("x-chart", "label"), {"value": spec.get("label"), "table": table.title,
-                                                                     "suggestion": suggestion(spec.get("label"), table.children)}))
+        out.append(("source-unknown-column", ("x-chart", "label"),
+                    {"value": spec.get("label"), "table": table.title,
+                     "suggestion": suggestion(spec.get("label"), table.children)}))
     for i, name in enumerate(spec.get("values") or []):
         f = table.children.get(name)
         if f is None or not f.kind_def.numeric:

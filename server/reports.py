@@ -21,7 +21,8 @@ from forms.report_source import compile_sources, parameters
 from forms.submission import check
 from renderers.charts import bar_chart, form_chart, stacked_bar_chart
 from services.charts import chart_data
-from services.reports import RUN_KIND, ReportError, generate, is_report, keep_trace, trace_of, traced_records
+from services.reports import (MAX_SHOWN, RUN_KIND, ReportError, generate, is_report, keep_trace, trace_of,
+                              traced_records)
 
 from . import context
 from .access import access, for_form, record_or_404
@@ -105,7 +106,8 @@ def sources(form_id, record_id):
             found = traced_records(context.catalog(), context.store(), access(), row)
             sections.append({"field": f, "row": i + 1 if f.is_table else None, "records": found})
     context.audit("read", form=form_id, record=record_id, detail={"sources": True})
-    return render_template("report_sources.html", form=form, record=rec, sections=sections, traced=kept is not None)
+    return render_template("report_sources.html", form=form, record=rec, sections=sections, traced=kept is not None,
+                           too_many=(kept or {}).get("too_many"), shown=MAX_SHOWN)
 
 
 BY_NAMES = {"day": "日", "week": "周", "month": "月"}

@@ -353,9 +353,20 @@ def trace_key(form_id: str, record_id: int) -> str:
     return f"{form_id}/{record_id}"
 
 
+MAX_TRACE_IDS = 200_000      # record ids one report's trace keeps (a larger one is summarised by its count)
+MAX_SHOWN = 500              # source records listed per row on a page
+
+
+def trace_size(trace: dict) -> int:
+    rows = [r for v in trace.values() for r in (v if isinstance(v, list) else [v])]
+    return sum(len(ids) for r in rows for ids in r.values())
+
+
 def keep_trace(store, form_id: str, record_id: int, trace: dict, period) -> None:
-    """Remember which records a submitted generated report was computed from."""
-    store.put_doc(TRACE_KIND, trace_key(form_id, record_id), {"period": period, "trace": trace})
+    """Remember which records a submitted generated report was computed from (bounded)."""
+    n = trace_size(trace)
+    doc = {"period": period, "trace": trace} if n <= MAX_TRACE_IDS else {"period": period, "trace": {}, "too_many": n}
+    store.put_doc(TRACE_KIND, trace_key(form_id, record_id), doc)
 
 
 def trace_of(store, form_id: str, record_id: int) -> dict | None:
@@ -368,6 +379,8 @@ def traced_records(catalog, store, access, entries: dict) -> list:
     read (others are not there)."""
     out = []
     for form_id, record_id in ((f, i) for f, ids in (entries or {}).items() for i in ids):
+        if len(out) >= MAX_SHOWN:
+            break
         source = catalog.forms.get(form_id)
         rec = store.get(form_id, record_id) if source is not None else None
         if rec is not None and (access is None or access.allows(source, "read", rec)):
