@@ -260,6 +260,17 @@ class _Plan:
         self.where = [(ref, op, fill_parameters(v, values)) for ref, op, v in s.where]
         self.rows = tables[id(s)] if s.table else None
         self.singles = singles
+        self.simple_group = not any(ref.repeated for _, ref in s.group)
+        self.group_gets = [ref.get for _, ref in s.group]
+        self._active: dict = {}          # the windows an item falls in -> the columns they fill
+
+    def active(self, inside) -> list:
+        key = tuple(inside)
+        found = self._active.get(key)
+        if found is None:
+            found = self._active[key] = [(t, None if ref is None else ref.get, make, sign)
+                                         for t, win, ref, make, sign in self.columns if win in inside]
+        return found
 
     def feed(self, rec, data, state, lo, hi):
         s = self.s
@@ -309,7 +320,9 @@ class _Plan:
             self.add(r, rec, data, row, state, inside)
             return
         rows = self.rows
-        for key in _group_keys(s, rec, data, row, state):
+        keys = (tuple(get(rec, data, row, state) for get in self.group_gets),) if self.simple_group \
+            else _group_keys(s, rec, data, row, state)
+        for key in keys:
             r = rows.get(key)
             if r is None:
                 r = rows[key] = _Row({c: v for (c, _), v in zip(s.group, key) if v not in (None, "")},
@@ -317,18 +330,15 @@ class _Plan:
             self.add(r, rec, data, row, state, inside)
 
     def add(self, r, rec, data, row, state, inside):
-        used = False
+        columns = self.active(inside)
         accs = r.accs
-        for target, win, ref, make, sign in self.columns:
-            if win not in inside:
-                continue
+        for target, get, make, sign in columns:
             acc = accs.get(target)
             if acc is None:
                 acc = accs[target] = make()
-            value = None if ref is None else ref.get(rec, data, row, state)
+            value = None if get is None else get(rec, data, row, state)
             acc.add(-value if sign < 0 and value.__class__ in (int, float) else value)
-            used = True
-        if used:
+        if columns:
             r.traced(self.form_id, rec.get("id"))
 
 
