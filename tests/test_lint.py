@@ -185,6 +185,8 @@ def test_x_use_without_a_shared_file(tmp_path):
 def test_every_catalogue_code_is_tested():
     covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
         {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"}   # tests/test_policy.py
+    from tests.test_report_sources import SOURCE_CASES
+    covered |= set(SOURCE_CASES)                                                   # report sources
     assert covered == set(CATALOGUE)
 
 

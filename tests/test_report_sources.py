@@ -1,6 +1,8 @@
 """The linter on x-source: every mistake found at once, in Chinese, with file:line, path and a suggestion."""
 from __future__ import annotations
 
+import pytest
+
 from forms.report_source import window
 from services.catalog import load_catalog
 from tests.conftest import SCHEMAS
@@ -122,3 +124,70 @@ def test_windows_of_a_period():
     assert window("month", "2026-03", "year_to_date") == ("2026-01-01", "2026-03-31")
     assert window("month", "2026-03", "before") == ("0001-01-01", "2026-02-28")
     assert window("month", "2026-13", "current") is None
+
+
+GOOD = REPORT.replace("delivery_notes", "delivery_note")
+TABLE_SOURCE = """      form: delivery_note
+      date: ship_date
+      period: period
+      rows: items
+      group: [product_name]
+      columns: {quantity: sum(quantity)}
+"""
+EXTRA = "  count:\n    title: 单数\n    x-kind: integer\n    x-source: {like: items, value: count}\n"
+
+
+def _with(source=None, extra="", columns=None):
+    text = GOOD if source is None else GOOD.replace(TABLE_SOURCE, source)
+    if columns:
+        text = text.replace("        quantity: {title: 数量, x-kind: integer}\n",
+                            "        quantity: {title: 数量, x-kind: integer}\n" + columns)
+    return text + extra
+
+
+SOURCE_CASES = {   # problem name: a definition that has it (and the path it is reported at)
+    "source-bad": (_with("      - 5\n").replace("    x-source:\n      - 5", "    x-source: [5]"), "/x-source/0"),
+    "source-unknown-form": (REPORT, "/form"),
+    "source-unknown-field": (_with(TABLE_SOURCE.replace("sum(quantity)", "sum(qty)")), "/columns/quantity"),
+    "source-bad-period": (_with(TABLE_SOURCE.replace("period: period", "period: month")), "/period"),
+    "source-bad-date": (_with(TABLE_SOURCE.replace("date: ship_date", "date: customer_name")), "/date"),
+    "source-bad-rows": (_with(TABLE_SOURCE.replace("rows: items", "rows: lines")), "/rows"),
+    "source-bad-where": (_with(TABLE_SOURCE + "      where: [快递]\n"), "/where/0"),
+    "source-unknown-column": (_with(TABLE_SOURCE.replace("{quantity: sum(quantity)}", "{qty: sum(quantity)}")),
+                              "/columns/qty"),
+    "source-bad-column": (_with(TABLE_SOURCE.replace("sum(quantity)", "total(quantity)")), "/columns/quantity"),
+    "source-not-numeric": (_with(TABLE_SOURCE.replace("sum(quantity)", "avg(spec)")), "/columns/quantity"),
+    "source-needs-aggregate": (_with(TABLE_SOURCE.replace("sum(quantity)", "quantity")), "/columns/quantity"),
+    "source-target-kind": (_with(extra=EXTRA.replace("x-kind: integer", "x-kind: text")), "/value"),
+    "source-computed-column": (_with(TABLE_SOURCE.replace("{quantity: sum(quantity)}", "{twice: sum(quantity)}"),
+                                     columns="        twice: {title: 两倍, x-kind: integer, x-compute: quantity * 2}\n"),
+                               "/columns/twice"),
+    "source-group-column": (_with(TABLE_SOURCE.replace("{quantity: sum(quantity)}",
+                                                       "{quantity: sum(quantity), product_name: max(spec)}")),
+                            "/columns/product_name"),
+    "source-mixed": (_with(TABLE_SOURCE.replace("      group: [product_name]\n", "").replace(
+        "{quantity: sum(quantity)}", "{quantity: sum(quantity), product_name: product_name}")), "/columns"),
+    "source-like": (_with(extra=EXTRA.replace("like: items", "like: lines")), "/like"),
+    "source-merge": (_with("""      - form: delivery_note
+        date: ship_date
+        period: period
+        rows: items
+        group: [product_name]
+        columns: {quantity: sum(quantity)}
+      - form: delivery_note
+        date: ship_date
+        period: period
+        group: {quantity: total_quantity}
+        columns: {product_name: max(customer_name)}
+""").replace("    x-source:\n      - form", "    x-source:\n      - form"), "/x-source"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOURCE_CASES))
+def test_each_source_problem(make_schemas, name):
+    text, where = SOURCE_CASES[name]
+    cat = _catalog(make_schemas, text)
+    found = [p for p in cat.problems if p.name == name]
+    assert found, [str(p) for p in cat.problems]
+    assert all(p.file == "report.yaml" and p.line > 0 and p.message for p in found)
+    assert any(p.pointer.endswith(where) for p in found), [p.pointer for p in found]
