@@ -25,6 +25,7 @@ DELIVERIES = [
     ("2026-11-02", "丙便利", "HT-1", [("苹果汁", "500ml", "箱", 4, 10.0)], SH, "已提交"),
     ("2026-11-10", "丁批发", "HT-3", [("橙汁", "1L", "箱", 3, 5.5)], SH, "已驳回"),
     ("2026-11-28", "甲商贸", "HT-2", [("苹果汁", "500ml", "箱", 9, 10.0)], SH, "已提交"),
+    ("2026-11-15", "甲商贸", "", [("矿泉水", "550ml", "箱", 10, 2.0)], SH, "已提交"),      # new this month: no 上月
     ("2026-10-15", "甲商贸", "HT-0", [("苹果汁", "500ml", "箱", 7, 10.0), ("橙汁", "1L", "箱", 6, 5.5)], SH, "已提交"),
     ("2026-03-01", "乙超市", "", [("橙汁", "1L", "箱", 5, 5.5)], GZ, "已提交"),
     ("2025-11-20", "甲商贸", "", [("苹果汁", "500ml", "箱", 50, 10.0)], SH, "已提交"),
@@ -155,8 +156,14 @@ def boss(catalog):
 
 
 def run(catalog, world, form_id, period, access=None, **kw):
+    """The generated report; its formulas all compute (a product new this month has a 环比 too)."""
+    from forms.submission import check
     store, _, state_of = world
-    return generate(catalog, store, access or boss(catalog), catalog.forms[form_id], period, state_of=state_of, **kw)
+    form = catalog.forms[form_id]
+    gen = generate(catalog, store, access or boss(catalog), form, period, state_of=state_of, **kw)
+    errors = check(form, gen.data).errors
+    assert not [e for e in errors if "无法计算" in e["message"]], errors
+    return gen
 
 
 def counted(rows, *, depts=None):
@@ -178,7 +185,7 @@ def test_shipment_daily_report(catalog, world):
     assert gen.data["items"][0]["ship_method"] == "快递" and gen.data["items"][0]["carrier"] == "顺丰"
     assert gen.data["delivery_count"] == len({i for i, r in counted(DELIVERIES) if r[0] == "2026-11-27"}) == 2
     month = sum(q * pr for _, r in counted(DELIVERIES) if "2026-11-01" <= r[0] <= "2026-11-27" for *_, q, pr in r[3])
-    assert gen.data["month_amount"] == pytest.approx(month) and month == 30 + 11 + 10 + 40
+    assert gen.data["month_amount"] == pytest.approx(month) and month == 30 + 11 + 10 + 40 + 20
     assert gen.data["total_amount"] == pytest.approx(sum(x[5] for x in expected))
 
 
@@ -204,6 +211,7 @@ def test_shipment_monthly_report(catalog, world):
         assert x["amount"] == pytest.approx(now.get(key, (0, 0))[1])
         assert x["last_quantity"] == last.get(key, (0, 0))[0]
         assert x["year_quantity"] == year[key][0] and x["year_amount"] == pytest.approx(year[key][1])
+    assert rows[("矿泉水", "550ml", "箱")]["growth"] == 0          # 上月无发货时为 0 (the report's description)
     apple = rows[("苹果汁", "500ml", "箱")]
     assert (apple["quantity"], apple["last_quantity"], apple["year_quantity"]) == (3 + 1 + 4 + 9, 7, 17 + 7)
     assert apple["growth"] == pytest.approx(round((17 - 7) / 7 * 100, 1))     # the report's own formula
