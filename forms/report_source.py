@@ -233,6 +233,8 @@ def parse_column(text, form, rows_table) -> tuple:
         if sign < 0 and agg != "sum":
             raise _Bad("source-bad-column", value=text, detail="只有 sum 可以写成减去（-sum(…)）")
         ref = resolve(form, arg, rows_table) if arg else None
+        if agg == "count_distinct" and ref == Ref("meta", ("number",)):
+            ref = Ref("meta", ("id",))       # one 编号 per record: count the ids (small integers)
         if ref is None and agg != "count":
             raise _Bad("source-bad-column", value=text, detail=f"{agg} 需要写出字段，例如 {agg}(数量)")
         if agg in NUMERIC_AGGREGATES and not ref.numeric:

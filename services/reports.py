@@ -103,7 +103,7 @@ class _Distinct(_Acc):
         if value is not None and value != "" and value != []:
             if self.seen is None:
                 self.seen = set()
-            self.seen.add(value if value.__class__ is str else value_text(value))
+            self.seen.add(value if value.__class__ is str or value.__class__ is int else value_text(value))
 
     def result(self):
         return len(self.seen or ())
