@@ -31,7 +31,7 @@ def _pairs(page: str) -> dict:
     return out
 
 
-def test_generate_submit_and_trace_back(app, client):
+def test_generate_submit_trace_back_and_refuse(app, client):
     a = _deliver(app, "2026-11-27", [("苹果汁", 3, 10)], "上海办事处", "wang")
     b = _deliver(app, "2026-11-27", [("橙汁", 2, 5)], "北京办事处", "zhao")
     _deliver(app, "2026-11-26", [("苹果汁", 9, 10)], "上海办事处", "wang")
@@ -64,8 +64,7 @@ def test_generate_submit_and_trace_back(app, client):
     assert mine["items.0.delivery_no"] == a["number"] and not mine.get("items.1.delivery_no")
     assert mgr.get(f"/forms/shipment_daily_report/records/{rid}/sources").status_code == 404   # not their record
 
-
-def test_generate_refuses_a_bad_period_and_a_form_without_sources(client):
+    # a bad period, a form without sources: said in Chinese, a 400
     r = client.post("/forms/shipment_monthly_report/generate", data={"period": "2026-13"})
     assert r.status_code == 400 and "不是有效的" in r.get_data(as_text=True)
     r = client.post("/forms/order_form/generate", data={"period": "2026-11"})

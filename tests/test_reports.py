@@ -381,13 +381,18 @@ def test_biaoge_report_prints_the_generated_data(tmp_path):
 
     from cli import main
     from tests.conftest import SCHEMAS
-    store = open_store(str(tmp_path))
+    import shutil
+    schemas = tmp_path / "schemas"          # only the two forms: the command loads no more than it needs here
+    schemas.mkdir()
+    for name in ("_shared.yaml", "01-sales/08-delivery_note.yaml", "01-sales/11-shipment_monthly_report.yaml"):
+        shutil.copy(SCHEMAS / name, schemas / name.split("/")[-1])
+    store = open_store(str(tmp_path / "data"))
     for r in DELIVERIES:
         store.add("delivery_note", _delivery(r), version=1, definition="t", created="2026-11-30T10:00:00",
                   department=r[-2])
     store.close()
     out = CliRunner().invoke(main, ["report", "shipment_monthly_report", "--month", "2026-11", "--trace",
-                                    "--schemas", str(SCHEMAS), "--data", str(tmp_path)])
+                                    "--schemas", str(schemas), "--data", str(tmp_path / "data")])
     assert out.exit_code == 0, out.output
     got = json.loads(out.output)
     apple = next(x for x in got["data"]["items"] if x["product_name"] == "苹果汁")
@@ -396,5 +401,5 @@ def test_biaoge_report_prints_the_generated_data(tmp_path):
                                     if p == "苹果汁")
     assert len(got["trace"]["items"]) == len(got["data"]["items"])
     bad = CliRunner().invoke(main, ["report", "shipment_monthly_report", "--month", "2026-13",
-                                    "--schemas", str(SCHEMAS), "--data", str(tmp_path)])
+                                    "--schemas", str(schemas), "--data", str(tmp_path / "data")])
     assert bad.exit_code != 0 and "不是有效的年月" in bad.output
