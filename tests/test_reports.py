@@ -137,6 +137,11 @@ SOURCES = {"delivery_note": (DELIVERIES, _delivery), "order_form": (ORDERS, _ord
 def world(tmp_path_factory, catalog):
     """The store with every fixture record; ids[form][i] is the id of fixture i; the fake state function."""
     store = open_store(str(tmp_path_factory.mktemp("reports")))
+    yield _fill(store)
+    store.close()
+
+
+def _fill(store):
     ids, states = {}, {}
     for form_id, (rows, make) in SOURCES.items():
         ids[form_id] = []
@@ -147,8 +152,21 @@ def world(tmp_path_factory, catalog):
                             make_number=lambda seq, f=form_id: f"{f[:2].upper()}-{seq:04d}")
             ids[form_id].append(rec["id"])
             states[(form_id, rec["id"])] = state
-    yield store, ids, (lambda form_id, record: states[(form_id, record["id"])])
-    store.close()
+    return store, ids, (lambda form_id, record: states[(form_id, record["id"])])
+
+
+def test_the_same_reports_on_postgresql(catalog):
+    """Everything a report reads and keeps goes through the Store interface: the PostgreSQL store too."""
+    from tests.pg_helpers import database
+    with database() as url:
+        store = open_store(url)
+        try:
+            pg_world = _fill(store)
+            test_shipment_monthly_report(catalog, pg_world)
+            test_a_department_user_counts_only_their_department(catalog, pg_world)
+            test_traced_records_of_a_row_are_exactly_those_that_made_it(catalog, pg_world)
+        finally:
+            store.close()
 
 
 def boss(catalog):
