@@ -31,6 +31,10 @@ from .pages import check_csrf, fill_page, form_or_404, new_record_form, posted_p
 bp = Blueprint("reports", __name__)
 
 
+def _run_prefix(form, user) -> str:
+    return f"{form.id}/{user.login if user else '-'}/"
+
+
 def _report_or_400(form_id):
     form = form_or_404(form_id)
     if not is_report(form):
@@ -59,8 +63,11 @@ def generate_report(form_id):
         abort(400, description=str(exc))
     run = secrets.token_urlsafe(16)
     user = access().user
-    context.store().put_doc(RUN_KIND, run, {"form": form.id, "user": user.login if user else None,
-                                            "period": period, "trace": gen.trace})
+    store = context.store()
+    for key, _, _ in store.docs(RUN_KIND, _run_prefix(form, user)):    # one waiting draft per person and report
+        store.delete_doc(RUN_KIND, key)
+    store.put_doc(RUN_KIND, _run_prefix(form, user) + run, {"form": form.id, "user": user.login if user else None,
+                                                            "period": period, "trace": gen.trace})
     context.audit("generate", form=form, detail={"period": period, "read": gen.counts})
     return fill_page(new_record_form(form), values=gen.data,
                      action=url_for("reports.submit_generated", form_id=form.id, run=run), suffix="（自动生成，请核对）")
@@ -71,9 +78,11 @@ def generate_report(form_id):
 def submit_generated(form_id):
     form = _report_or_400(form_id)
     check_csrf()
-    run_id = request.args.get("run", "")
-    found = context.store().get_doc(RUN_KIND, run_id) if run_id and len(run_id) < 100 else None
     user = access().user
+    run_id = request.args.get("run", "")
+    key = _run_prefix(form, user) + run_id
+    found = context.store().get_doc(RUN_KIND, key) if run_id.replace("-", "").replace("_", "").isalnum() \
+        and len(run_id) < 40 else None
     if found is None or found[0].get("form") != form.id or found[0].get("user") != (user.login if user else None):
         abort(400, description="这份自动生成的报表已失效，请回到记录页重新生成。")
     run = found[0]
@@ -85,7 +94,7 @@ def submit_generated(form_id):
                          action=url_for("reports.submit_generated", form_id=form.id, run=run_id))
     record = context.records().save_new(form, result.data, **stamp())
     keep_trace(context.store(), form.id, record["id"], run["trace"], run.get("period"))
-    context.store().delete_doc(RUN_KIND, run_id)
+    context.store().delete_doc(RUN_KIND, key)
     context.audit("create", form=form, record=record["id"], detail={"from": "report", "period": run.get("period")})
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
