@@ -50,6 +50,8 @@ def test_generate_submit_trace_back_and_refuse(app, client):
     record_url = r.headers["Location"]
     record_page = client.get(record_url).get_data(as_text=True)
     assert "北京仓缺货一单延后" in record_page and 'id="sources-link"' in record_page
+    rows = re.findall(r'class="row-sources" href="([^"]+)"', record_page)
+    assert len(rows) == 2 and rows[0].endswith("/sources#items-1")          # each row links to its records
     rid = int(re.search(r"/records/(\d+)", record_url).group(1))
     sources = client.get(f"/forms/shipment_daily_report/records/{rid}/sources").get_data(as_text=True)
     first = sources.split('id="items-1"')[1].split("</section>")[0]
