@@ -27,6 +27,7 @@ from services.reports import (MAX_SHOWN, RUN_KIND, ReportError, generate, is_rep
 from . import context
 from .access import access, for_form, record_or_404
 from .pages import check_csrf, fill_page, form_or_404, new_record_form, posted_pairs, stamp
+from .security import POLICY
 
 bp = Blueprint("reports", __name__)
 
@@ -140,8 +141,7 @@ def records_chart(form_id):
 
 
 # the SVG's own inline styles (pygal's); it is shown as an image and runs nothing
-records_chart.talisman_view_options = {"content_security_policy": {"default-src": "'none'",
-                                                                   "style-src": "'unsafe-inline'"}}
+records_chart.talisman_view_options = {"content_security_policy": {**POLICY, "style-src": "'unsafe-inline'"}}
 
 
 def report_chart_uri(form, data) -> str | None:
