@@ -66,6 +66,13 @@ def test_generate_submit_trace_back_and_refuse(app, client):
     assert mine["items.0.delivery_no"] == a["number"] and not mine.get("items.1.delivery_no")
     assert mgr.get(f"/forms/shipment_daily_report/records/{rid}/sources").status_code == 404   # not their record
 
+    # the approval flow's state function, where the app has one: a voided 发货单 no longer counts
+    app.extensions["biaoge.record_state"] = lambda form_id, rec: "已作废" if rec["id"] == a["id"] else "已通过"
+    page = client.post("/forms/shipment_daily_report/generate", data={"period": "2026-11-27"}).get_data(as_text=True)
+    again = _pairs(page)
+    assert again["items.0.delivery_no"] == b["number"] and not again.get("items.1.delivery_no")
+    del app.extensions["biaoge.record_state"]
+
     # a bad period, a form without sources: said in Chinese, a 400
     r = client.post("/forms/shipment_monthly_report/generate", data={"period": "2026-13"})
     assert r.status_code == 400 and "不是有效的" in r.get_data(as_text=True)
