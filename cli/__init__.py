@@ -316,6 +316,7 @@ from . import users  # noqa: E402,F401  (registers `biaoge user` and `biaoge aud
 from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge store`)
 from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
 from . import numbers  # noqa: E402,F401  (registers `biaoge numbers` and `biaoge void`)
+from . import report as _report  # noqa: E402,F401  (registers `biaoge report`)
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,7 @@ from forms.kinds import KINDS
 from forms.paper import PAPER_MM, paper_chars
 
 from .base import Filled, Renderer, register
+from .charts import form_chart
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
 from .templating import asset, environment
 from .textwidth import lines_needed, text_width
@@ -438,9 +439,10 @@ class PrintHtmlRenderer(Renderer):
     def document(self, form, record: Filled | None, copies: list) -> str:
         """HTML for the given copies (one page set per copy label)."""
         lay = build_layout(form, record.data if record else None)
+        chart = form_chart(form, record.data) if record else None      # a report's x-chart, after its sheets
         return environment().get_template("print.html.j2").render(
             form=form, record=record, sheets=Markup(self.sheets(form, record, copies)), css=asset("print.css"),
-            paper=f"{lay.paper} {lay.orientation}")
+            paper=f"{lay.paper} {lay.orientation}", chart=Markup(chart) if chart else None)
 
     @staticmethod
     def sheets(form, record: Filled | None, copies: list, batch: bool = False) -> str:

@@ -76,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import jobs, voids
     jobs.register(app)
     voids.register(app)
+    from . import reports
+    reports.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

@@ -15,6 +15,7 @@ from pathlib import Path
 from forms.definition import check_shared, compile_definition
 from forms.errors import Problem, suggestion
 from forms.policy import check_sensitive, compile_policy, open_policy
+from forms.report_source import compile_sources
 from forms.source import parse
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -150,7 +151,16 @@ def load_catalog(root, display_root: Path | None = None) -> Catalog:
             cat.forms[form.id] = form
             sources[form.id] = src
     _load_policy(cat, root, show, sources)
+    _check_report_sources(cat, sources)
     return cat
+
+
+def _check_report_sources(cat, sources: dict) -> None:
+    """A report's x-source names other forms: checked once every form is compiled."""
+    for form in cat.forms.values():
+        for name, path, params in compile_sources(form, cat.forms)[1]:
+            line, col = sources[form.id].locate(path)
+            cat.problems.append(Problem(name, path, form.filename, line, col, **params))
 
 
 ORG_FILE = "_org.yaml"

@@ -186,6 +186,8 @@ def test_every_catalogue_code_is_tested():
     covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
         {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"} | \
         {"unique-not-value", "unique-unknown-field", "unique-unknown-choice"}   # tests/test_policy.py, test_holds.py
+    from tests.test_report_sources import SOURCE_CASES
+    covered |= set(SOURCE_CASES)                                                   # report sources
     assert covered == set(CATALOGUE)
 
 

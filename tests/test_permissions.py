@@ -88,6 +88,8 @@ ROUTES = {
     "pages.edit": ("record", "GET", "update"),
     "jobs.start": ("form", "POST", "export"),
     "voids.void_page": ("record", "POST", "void"), "voids.void_api": ("record", "POST", "void"),
+    "reports.generate_report": ("form", "POST", "create"), "reports.submit_generated": ("form", "POST", "create"),
+    "reports.sources": ("record", "GET", "read"), "reports.records_chart": ("form", "GET", "read"),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
 }
