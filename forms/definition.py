@@ -17,6 +17,7 @@ import jsonschema
 from . import expr as ex
 from . import limits, numbering
 from .errors import Problem, suggestion
+from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
 from .paper import PAPER_CHARS, paper_label
 
@@ -116,6 +117,7 @@ class Form:
     filename: str = ""
     computed_order: list = field(default_factory=list)
     rules: list = field(default_factory=list)      # Rule, top level then per table
+    flow: object = None                            # forms.flow.Flow of x-approval, or None
 
     def walk(self):
         for f in self.fields.values():
@@ -324,6 +326,7 @@ class _Compiler:
         self.check_layout(form)
         self.check_numbering(form)
         self.compile_formulas(form)
+        form.flow = compile_flow(doc.get("x-approval"), form, self.add)
         return form
 
     def build_fields(self, props: dict, required, def_path, data_path, table) -> dict:

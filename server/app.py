@@ -75,6 +75,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     from . import jobs
     jobs.register(app)
+    from . import approvals
+    approvals.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app
