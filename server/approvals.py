@@ -85,9 +85,9 @@ def _target(form_id, record_id):
     return form, rec
 
 
-def _decide(form, rec, action, comment, values, to):
+def _decide(form, rec, action, comment, values, to, step=None):
     try:
-        doc = approvals().act(form, rec, access().user, action, comment=comment, values=values, to=to)
+        doc = approvals().act(form, rec, access().user, action, comment=comment, values=values, to=to, step=step)
     except engine.FlowError as exc:
         raise ApiError(exc.status, str(exc)) from None
     return doc
@@ -120,7 +120,7 @@ def decide_api(form_id, record_id):
         raise ApiError(400, f"请以 JSON 提交审批操作，例如 {{\"action\": \"同意\", \"comment\": \"…\"}}；"
                             f"可选操作：{'、'.join(engine.ACTIONS)}。")
     doc = _decide(form, rec, payload["action"], str(payload.get("comment") or ""), payload.get("values") or {},
-                  payload.get("to"))
+                  payload.get("to"), payload.get("step") if isinstance(payload.get("step"), str) else None)
     return jsonify(flow_json(form, doc))
 
 
@@ -132,7 +132,7 @@ def decide_page(form_id, record_id):
     check_csrf()
     values = {k[len("v:"):]: v for k, v in request.form.items() if k.startswith("v:") and v != ""}
     _decide(form, rec, request.form.get("action", ""), request.form.get("comment", ""), values,
-            request.form.get("to") or None)
+            request.form.get("to") or None, request.form.get("step") or None)
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)
 
 

@@ -95,8 +95,12 @@ class Approvals:
         return []
 
     def deciders(self, step, doc) -> list[str]:
-        """Who the step waits on when entered: holders of its role (and of its 见习 role)."""
-        found = self.holders(step.decider, doc.get("department"), step.within)
+        """Who the step waits on when entered: holders of its role (单人: the first of them; 转交 passes
+        it on) and of its 见习 role."""
+        found = [x for x in self.holders(step.decider, doc.get("department"), step.within)
+                 if x != doc.get("applicant")]
+        if step.mode == "one":
+            found = found[:1]
         if step.trainee:
             found += [x for x in self.holders(step.trainee, doc.get("department"), step.within) if x not in found]
         return [x for x in found if x != doc.get("applicant")]     # nobody approves their own request
@@ -107,8 +111,7 @@ class Approvals:
             return []
         step = form.flow.steps[doc["step"]]
         if doc.get("pending"):
-            return [x for x in self.holders(step.decider, doc.get("department"), step.within)
-                    if x != doc["pending"]["user"]]
+            return doc["pending"]["confirmers"]
         listed = [x for x in doc.get("waiting", []) if x not in doc.get("decided", [])]
         return listed if doc.get("waiting") else self.deciders(step, doc)
 
@@ -142,9 +145,10 @@ class Approvals:
         return self.act(form, record, user, "提交")
 
     def act(self, form, record: dict, user, action: str, *, comment: str = "", values: dict | None = None,
-            to: str | None = None) -> dict:
+            to: str | None = None, step: str | None = None) -> dict:
         """Take one action atomically; raises FlowError (403 not yours, 409 the flow moved on,
-        422 what was sent is wrong) and leaves everything as it was."""
+        422 what was sent is wrong) and leaves everything as it was. `step`: the step the decider
+        saw (a page, a client): when the flow has moved on since, 409 names who moved it."""
         flow = form.flow
         if flow is None:
             raise FlowError(f"「{form.title}」没有审批流程。", 404)
@@ -164,6 +168,8 @@ class Approvals:
                 "applicant": record.get("creator"), "department": record.get("department"), "log": []}
             if len(doc["log"]) >= MAX_LOG:
                 raise FlowError("这份记录的审批记录已达上限，请联系管理员。")
+            if step is not None:
+                self._expect(form, doc, step)
             self._apply(form, doc, user, action, entry_base, values, target)
             return doc
 
@@ -174,6 +180,17 @@ class Approvals:
                               detail={k: last.get(k) for k in ("round", "step", "title", "action", "decision",
                                                                "comment", "to")} | {"state": doc["state"]})
         return doc
+
+    @staticmethod
+    def _expect(form, doc, step_id):
+        current = form.flow.steps[doc["step"]].id if doc.get("step") is not None else None
+        if current == step_id and state_label(doc) == RUNNING:
+            return
+        by = next((e for e in reversed(doc["log"]) if e.get("step") == step_id and e["round"] == doc["round"]), None)
+        title = next((s.title for s in form.flow.steps if s.id == step_id), step_id)
+        raise FlowError(f"「{title}」已由{by['name']}于 {by['at'].replace('T', ' ')} {by['action']}，"
+                        f"您的操作未生效；这份记录现在{state_label(doc)}。" if by else
+                        f"这份记录已不在「{title}」这一步（现在{state_label(doc)}），请刷新后再处理。")
 
     def _check_values(self, form, values: dict) -> dict:
         if not isinstance(values, dict):
@@ -271,7 +288,10 @@ class Approvals:
         if step.trainee and step.decider not in user.roles and step.trainee in user.roles and not pending:
             entry["pending"] = True
             doc["log"].append(entry)
-            doc["pending"] = {"user": user.login, "name": user.real_name, "decision": action}
+            holders = self.holders(step.decider, doc.get("department"), step.within)
+            confirmers = [x for x in waiting if x in holders] or holders
+            doc["pending"] = {"user": user.login, "name": user.real_name, "decision": action,
+                              "confirmers": confirmers}
             return
         doc["pending"] = None
         doc["log"].append(entry)
