@@ -16,6 +16,7 @@ into a frozen `Flow`, every problem collected with its path. No I/O here.
           days: 2                      # time limit
           on-veto-only: true           # reached only when a veto sends the request here
       veto: {step: admin, against: manager, then: upper, field: admin_review.consistent}
+      applicant: filler_sign       # prints the applicant's name and the day they submitted
 
 Roles are checked against the organisation by the catalog (`check_roles`), which knows _org.yaml.
 """
@@ -69,13 +70,16 @@ class Veto:
 class Flow:
     steps: tuple
     veto: Veto | None = None
+    applicant: str | None = None    # a field printing the applicant's name and the day they submitted
 
     def index(self, step_id: str) -> int:
         return next(i for i, s in enumerate(self.steps) if s.id == step_id)
 
     def approver_paths(self) -> frozenset:
         """Dotted paths of every field a decider writes (the applicant may not)."""
-        return frozenset(p for s in self.steps for p in s.paths())
+        own = {self.applicant} if self.applicant else set()
+        veto = {self.veto.field} if self.veto and self.veto.field else set()
+        return frozenset(p for s in self.steps for p in s.paths()) | own | veto
 
     def roles(self) -> set:
         return {s.decider for s in self.steps} | {s.trainee for s in self.steps if s.trainee}
@@ -86,9 +90,13 @@ def words_for(f) -> tuple:
     choices = [str(c) for c in (f.choices if f is not None and f.kind_def.enumerated else [])]
     if not choices:
         return "同意", "不同意"
-    yes = next((w for w in YES_WORDS if w in choices), None)
-    no = next((w for w in NO_WORDS if w in choices), None)
-    return yes, no
+    def first(words, unless=()):
+        for w in words:          # 同意 before 同意签订: an exact word first, then a choice it begins
+            for c in sorted(choices, key=len):
+                if c.startswith(w) and not any(c.startswith(u) for u in unless):
+                    return c
+        return None
+    return first(YES_WORDS, NO_WORDS), first(NO_WORDS)
 
 
 def compile_flow(spec, form, add) -> Flow | None:
@@ -110,11 +118,24 @@ def compile_flow(spec, form, add) -> Flow | None:
         ids.append(step.id)
         steps.append(step)
     veto = _veto(spec.get("veto"), here + ("veto",), steps, form, add)
+    applicant = spec.get("applicant")
+    if applicant is not None and not _check_field(form, applicant, here + ("applicant",), add):
+        applicant = None
     targets = {veto.then} if veto else set()
     for i, step in enumerate(steps):
         if step.veto_only and step.id not in targets:
             add("flow-unreachable", here + ("steps", i, "on-veto-only"), title=step.title)
-    return Flow(tuple(steps), veto)
+    for i, step in enumerate(steps):
+        f = form.field_at(tuple(step.field("conclusion").split("."))) if step.field("conclusion") else None
+        if f is not None and f.kind_def.enumerated and None in words_for(f):
+            add("flow-conclusion-words", here + ("steps", i, "fields", "conclusion"), title=f.title,
+                choices="、".join(map(str, f.choices)))
+    flow = Flow(tuple(steps), veto, applicant)
+    for path in sorted(flow.approver_paths()):
+        f = form.field_at(tuple(path.split(".")))
+        if f is not None and f.required:
+            add("flow-required-approver", f.def_path, title=f.title)
+    return flow
 
 
 def _step(raw, at, form, add, n) -> Step:

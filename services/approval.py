@@ -380,9 +380,12 @@ def printed(form, data: dict, doc: dict | None) -> dict:
     if flow is None:
         return data
     data = copy.deepcopy(data) if isinstance(data, dict) else {}
-    for path in flow.approver_paths() | ({flow.veto.field} if flow.veto and flow.veto.field else set()):
+    for path in flow.approver_paths():
         _put(data, path, None)
     from forms.flow import words_for
+    submitted = [e for e in (doc or {}).get("log", []) if e["action"] == "提交" and e["round"] == doc.get("round")]
+    if flow.applicant and submitted:
+        _put(data, flow.applicant, f"{submitted[-1]['name']} {submitted[-1]['at'][:10]}")
     for step in flow.steps:
         entries = signed(form, doc).get(step.id)
         if not entries:
@@ -453,12 +456,18 @@ def applicant_form(form):
     from services.access import _remove_property
     definition = copy.deepcopy(frozen(form))
     definition.pop("x-approval", None)
-    paths = form.flow.approver_paths() | ({form.flow.veto.field} if form.flow.veto and form.flow.veto.field else set())
+    paths = form.flow.approver_paths()
+    signatures = (definition.get("x-layout") or {}).get("signatures") or []
     for path in sorted(paths, key=len, reverse=True):
         _remove_property(definition, form, tuple(path.split(".")))
+    if signatures:       # a sign-off line the deciders sign stays on the paper, blank
+        definition["x-layout"]["signatures"] = [
+            {"label": it.get("label") or form.fields[it["field"]].title, "blank": "line"}
+            if isinstance(it, dict) and it.get("field") in paths else it for it in signatures]
     for section in [k for k, f in form.fields.items() if f.is_section]:   # a section left empty goes too
         if not (definition["properties"].get(section) or {}).get("properties", True):
             definition["properties"].pop(section)
+            definition["required"] = [k for k in definition.get("required") or [] if k != section]
     compiled = compile_frozen(definition, form.filename)
     compiled.filename = form.filename
     if len(_applicant_forms) > 256:

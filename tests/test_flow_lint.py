@@ -113,3 +113,25 @@ x-approval:
     messages = {p.pointer: p.message for p in problems}
     assert "'或签'" in messages["/x-approval/steps/0/mode"]
     assert "'on-reject'" in messages["/x-approval/steps/0/on_reject"]
+
+
+def test_a_field_the_approver_writes_cannot_be_required_of_the_applicant(make_schemas):
+    root = make_schemas({"_org.yaml": ORG, "leave.yaml": HEAD.replace("    properties:\n      result",
+                                                                       "    required: [result]\n    properties:\n      result")
+                         + """
+x-approval:
+  steps:
+    - {id: a, title: 审核, decider: 销售部经理, fields: {conclusion: review.result}}
+"""})
+    problems = [p for p in load_catalog(root, display_root=root).problems if p.file == "leave.yaml"]
+    assert [(p.code.code, p.pointer) for p in problems] == [("E609", "/properties/review/properties/result")]
+
+
+def test_the_catalog_flows_pass_the_linter(catalog):
+    """The ten flows of the catalog (issue 14) compile without a problem (the catalog fixture
+    asserts no problem at all) and name their roles in schemas/_org.yaml."""
+    with_flows = {f.id for f in catalog.forms.values() if f.flow is not None}
+    assert {"business_approval_application", "promotion_application", "business_sales_order", "delivery_note",
+            "sales_contract_review", "store_renovation_approval", "staffing_request", "external_training_request",
+            "salary_adjustment", "employee_reward_approval"} <= with_flows
+    assert catalog.forms["business_approval_application"].flow.veto is not None
