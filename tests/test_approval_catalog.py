@@ -11,15 +11,10 @@ from forms.sample import sample_submission
 from services.approval import applicant_form
 from services.catalog import load_catalog
 from tests.conftest import SCHEMAS
+from tests.approval_helpers import fast_passwords  # noqa: F401 - autouse fixture
 from tests.people import client_as, person
 
 FLOWS = sorted(f.id for f in load_catalog(SCHEMAS).forms.values() if f.flow is not None)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    import services.accounts
-    monkeypatch.setattr(services.accounts, "hash_password", lambda password: "not-a-hash")
 
 
 def test_the_ten_forms_of_the_issue_have_flows():

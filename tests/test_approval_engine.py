@@ -15,6 +15,7 @@ from services.catalog import load_catalog
 from services.records import Records
 from store import open_store
 
+from .approval_helpers import fast_passwords  # noqa: F401 - autouse fixture
 from .pg_helpers import database
 
 ORG = """
@@ -98,13 +99,6 @@ class World:
 
     def doc(self, rec):
         return self.flows.doc("expense", rec["id"])
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    """argon2 costs ~0.5 s a person on this machine; these people never sign in."""
-    import services.accounts
-    monkeypatch.setattr(services.accounts, "hash_password", lambda password: "not-a-hash")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from forms.sample import sample_submission
 from services.approval import applicant_form
+from tests.approval_helpers import fast_passwords  # noqa: F401 - autouse fixture
 from tests.people import client_as, person
 
 FORM = "business_approval_application"
@@ -57,9 +58,29 @@ def test_disagreement_goes_to_the_next_level_and_prints_every_decision(app, five
     assert flow["state"] == "审批中" and flow["step"] == "manager"
     assert [w["real_name"] for w in flow["waiting"]] == ["李经理"]
 
-    r = decide(five["admin"], rid, "同意")          # not their step yet
-    assert r.status_code == 403 and "审批人" in r.get_json()["error"]["message"]
+    # only the step's decider: 403 with the step named for a reader, 404 for someone who cannot read it
+    r = decide(five["admin"], rid, "同意")
+    assert r.status_code == 403 and "中心总经理/部门经理审核" in r.get_json()["error"]["message"]
+    assert decide(five["other"], rid, "同意").status_code == 404
+    r = five["admin"].post(f"/forms/{FORM}/records/{rid}/approval", data={"action": "同意"})
+    assert r.status_code == 403 and "审批人" in r.get_data(as_text=True)
+    # the applicant's part is locked while it is being approved
+    page = five["applicant"].get(f"/forms/{FORM}/records/{rid}/edit")
+    assert page.status_code == 409 and "审批中" in page.get_data(as_text=True)
+
     assert decide(five["manager"], rid, "同意", "情况属实，同意调价").status_code == 200
+    # printed from the log: who has not signed prints nothing
+    text = pdf_text(five["applicant"].get(f"/forms/{FORM}/records/{rid}.pdf").data)
+    assert "李经理" in text and "情况属实" in text and "赵管理" not in text and "钱总" not in text
+    # the record page's timeline and decision form, the inboxes
+    page = five["admin"].get(f"/forms/{FORM}/records/{rid}").get_data(as_text=True)
+    assert 'id="approval-timeline"' in page and "李经理" in page and "情况属实，同意调价" in page
+    assert 'value="同意"' in page and 'name="v:admin_review.completeness"' in page
+    assert [i["record"] for i in five["admin"].get("/api/approvals").get_json()["todo"]] == [rid]
+    assert five["manager"].get("/api/approvals").get_json()["done"][0]["record"] == rid
+    assert five["applicant"].get("/api/approvals").get_json()["mine"][0]["record"] == rid
+    assert "待我审批（1）" in five["admin"].get("/approvals").get_data(as_text=True)
+
     r = decide(five["admin"], rid, "不同意", "调价幅度超出预算",
                values={"admin_review.completeness": "完整", "admin_review.reasonableness": "不合理"})
     assert r.status_code == 200, r.get_json()
@@ -86,51 +107,19 @@ def test_disagreement_goes_to_the_next_level_and_prints_every_decision(app, five
     assert kept == hashlib.sha256(first.data).hexdigest()
 
 
-def test_agreement_passes_without_the_extra_step(app, five):
+def test_agreement_passes_without_the_extra_step_and_the_applicant_signs_nothing(app, five):
+    data = application(app)
+    data["manager_review"] = {"result": "同意", "reviewer": "王申请 自己签"}
+    r = five["applicant"].post(f"/api/forms/{FORM}/submissions", json=data)
+    assert r.status_code == 403
+    assert "审批栏" in r.get_json()["error"]["message"] and "审核结论" in r.get_json()["error"]["message"]
+    r = five["applicant"].post(f"/forms/{FORM}", data={"manager_review.result": "同意", "subject": "x"})
+    assert r.status_code == 403 and "审批栏" in r.get_data(as_text=True)
+
     rid = submit(five, app)
     decide(five["manager"], rid, "同意", "同意")
     flow = decide(five["admin"], rid, "同意", "资料完整合理").get_json()
     assert flow["state"] == "已通过"
     assert "钱总" not in [e["name"] for e in flow["log"]]
     text = pdf_text(five["applicant"].get(f"/forms/{FORM}/records/{rid}.pdf").data)
-    assert "赵管理" in text and "钱总" not in text
-
-
-def test_the_applicant_may_not_fill_an_approver_field(app, five):
-    data = application(app)
-    data["manager_review"] = {"result": "同意", "reviewer": "王申请 自己签"}
-    r = five["applicant"].post(f"/api/forms/{FORM}/submissions", json=data)
-    assert r.status_code == 403
-    assert "审批栏" in r.get_json()["error"]["message"] and "审核结论" in r.get_json()["error"]["message"]
-
-
-def test_nothing_prints_for_someone_who_has_not_signed(app, five):
-    rid = submit(five, app)
-    decide(five["manager"], rid, "同意", "同意调价")
-    text = pdf_text(five["applicant"].get(f"/forms/{FORM}/records/{rid}.pdf").data)
-    assert "李经理" in text and "赵管理" not in text and "钱总" not in text
-
-
-def test_a_user_without_the_step_role_gets_403_and_a_stranger_404(app, five):
-    rid = submit(five, app)
-    r = decide(five["other"], rid, "同意")
-    assert r.status_code in (403, 404)
-    r = decide(five["upper"], rid, "同意")           # reads every sales record, but is not this step's
-    assert r.status_code == 403 and "中心总经理/部门经理审核" in r.get_json()["error"]["message"]
-    # the applicant's part is locked while it is being approved
-    page = five["applicant"].get(f"/forms/{FORM}/records/{rid}/edit")
-    assert page.status_code == 409 and "审批中" in page.get_data(as_text=True)
-
-
-def test_the_record_page_shows_the_timeline_and_the_inbox_counts(app, five):
-    rid = submit(five, app)
-    decide(five["manager"], rid, "同意", "同意调价")
-    page = five["admin"].get(f"/forms/{FORM}/records/{rid}").get_data(as_text=True)
-    assert 'id="approval-timeline"' in page and "李经理" in page and "同意调价" in page
-    assert 'value="同意"' in page                      # the decision form for the current decider
-    inbox = five["admin"].get("/api/approvals").get_json()
-    assert [i["record"] for i in inbox["todo"]] == [rid]
-    assert five["manager"].get("/api/approvals").get_json()["done"][0]["record"] == rid
-    assert five["applicant"].get("/api/approvals").get_json()["mine"][0]["record"] == rid
-    html = five["admin"].get("/approvals").get_data(as_text=True)
-    assert "待我审批（1）" in html
+    assert "赵管理" in text and "钱总" not in text and "一致" in text
