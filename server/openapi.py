@@ -24,7 +24,7 @@ def _resp(description, schema=None, content_type="application/json"):
 
 def _errors(*codes):
     names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 422: "数据校验失败",
-             500: "服务器错误", 503: "存储不可用"}
+             500: "服务器错误", 503: "存储不可用", 403: "不是这一步的审批人", 409: "审批已进入下一步或状态不允许"}
     return {str(c): _resp(names[c], ERROR) for c in codes}
 
 
@@ -119,6 +119,22 @@ def _generic() -> dict:
                             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(400, 404, 422)}}},
+            "/api/forms/{form_id}/submissions/{record_id}/approval": {
+                "get": {"summary": "记录的审批：状态、当前步骤、等待谁、审批记录", "operationId": "getApproval",
+                        "parameters": [FORM_ID, RECORD_ID],
+                        "responses": {"200": _resp("审批", {"type": "object"}), **_errors(404)}},
+                "post": {"summary": "审批操作：同意、不同意、驳回、退回、转交、撤回、确认、提交", "operationId": "decide",
+                         "parameters": [FORM_ID, RECORD_ID],
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                             "type": "object", "required": ["action"], "properties": {
+                                 "action": {"enum": ["同意", "不同意", "驳回", "退回", "转交", "撤回", "确认", "提交"]},
+                                 "comment": {"type": "string", "maxLength": 1000},
+                                 "values": {"type": "object", "description": "这一步可填写的字段"},
+                                 "to": {"type": "string", "description": "转交给（登录名）"},
+                                 "step": {"type": "string", "description": "操作时看到的步骤 id"}}}}}},
+                         "responses": {"200": _resp("审批", {"type": "object"}), **_errors(400, 403, 404, 409, 422)}}},
+            "/api/approvals": {"get": {"summary": "待我审批、我发起的、我已处理", "operationId": "inbox",
+                                       "responses": {"200": _resp("三个列表", {"type": "object"})}}},
             "/api/jobs/{job_id}": {
                 "get": {"summary": "归档任务的状态与进度", "operationId": "getJob",
                         "parameters": [{"name": "job_id", "in": "path", "required": True,

@@ -184,7 +184,10 @@ def test_x_use_without_a_shared_file(tmp_path):
 
 def test_every_catalogue_code_is_tested():
     covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
-        {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"}   # tests/test_policy.py
+        {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"} | \
+        {"flow-no-steps", "flow-unknown-role", "flow-unknown-field", "flow-unknown-step", "flow-unreachable",
+         "flow-veto-no-then", "flow-duplicate-step", "flow-conclusion-words", "flow-required-approver"}
+    # the policy's: tests/test_policy.py; the approval flows': tests/test_flow_lint.py
     assert covered == set(CATALOGUE)
 
 
