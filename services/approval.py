@@ -500,3 +500,11 @@ def frozen_pdf(store, form_id: str, record_id: int, revision: int, render) -> by
         return base64.b64decode(store.get_doc(PDF_KIND, k)[0]["pdf"])
     store.update_doc(KIND, k, lambda d: dict(d, pdf_sha256=sha, pdf_revision=revision) if d else d)
     return content
+
+
+def printed_record(store, form, record: dict) -> dict:
+    """A stored record with its approver fields from its decision log (archives, exports)."""
+    if form.flow is None or not isinstance(record.get("data"), dict):
+        return record
+    found = store.get_doc(KIND, key(form.id, record["id"]))
+    return dict(record, data=printed(form, record["data"], found[0] if found else None))

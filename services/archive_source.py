@@ -7,6 +7,7 @@ from renderers.layout import display
 from store.base import Query
 
 from .access import form_without, redact
+from .approval import printed_record
 from .archive import Entry
 from .records import scan
 
@@ -50,5 +51,5 @@ def collect(catalog, store, selections, access=None):
                     stored = definitions[digest]
                     definitions[key] = frozen(form_without(compile_frozen(stored) if stored else form, hidden))
                 rec, digest = dict(rec, data=redact(rec.get("data"), hidden)), key
-            entries.append(Entry(form.id, digest, rec))
+            entries.append(Entry(form.id, digest, printed_record(store, form, rec)))
     return entries, definitions, titles, key_fields_of(catalog)

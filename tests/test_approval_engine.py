@@ -46,7 +46,7 @@ properties:
 x-approval:
   steps:
     - {id: board, title: 班子会签, decider: 班子, mode: 会签, fields: {opinion: board_opinion}}
-    - {id: office, title: 管理部审核, decider: 管理部, mode: 或签, on-reject: 退回, fills: [office_note]}
+    - {id: office, title: 管理部审核, decider: 管理部, mode: 或签, on-reject: 退回, fills: [office_note], days: 2}
     - {id: boss, title: 经理审批, decider: 经理, trainee: 见习经理, fields: {conclusion: result, signer: signer}}
 """
 
@@ -155,6 +155,16 @@ def test_countersign_one_no_is_a_no(world):
     rec = world.new()
     doc = world.act(rec, "b1", "不同意", comment="预算不足")
     assert doc["state"] == "已驳回"
+
+
+def test_a_step_past_its_time_limit_is_overdue(world):
+    from datetime import datetime, timedelta
+    rec = world.new()
+    doc = through_board(world, rec)
+    entered = datetime.fromisoformat(doc["since"])
+    assert not engine.overdue(doc, world.form.flow, entered + timedelta(days=1, hours=23))
+    assert engine.overdue(doc, world.form.flow, entered + timedelta(days=2, minutes=1))
+    assert not engine.overdue(world.act(rec, "o1", "同意"), world.form.flow, entered + timedelta(days=9))  # 经理: no limit
 
 
 def test_or_sign_takes_the_first(world):

@@ -107,7 +107,7 @@ def test_disagreement_goes_to_the_next_level_and_prints_every_decision(app, five
     assert kept == hashlib.sha256(first.data).hexdigest()
 
 
-def test_agreement_passes_without_the_extra_step_and_the_applicant_signs_nothing(app, five):
+def test_agreement_passes_without_the_extra_step_and_the_applicant_signs_nothing(app, five, client):
     data = application(app)
     data["manager_review"] = {"result": "同意", "reviewer": "王申请 自己签"}
     r = five["applicant"].post(f"/api/forms/{FORM}/submissions", json=data)
@@ -123,3 +123,8 @@ def test_agreement_passes_without_the_extra_step_and_the_applicant_signs_nothing
     assert "钱总" not in [e["name"] for e in flow["log"]]
     text = pdf_text(five["applicant"].get(f"/forms/{FORM}/records/{rid}.pdf").data)
     assert "赵管理" in text and "钱总" not in text and "一致" in text
+    # an archive prints the decisions too
+    import zipfile
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/forms/{FORM}/archive.zip").data))
+    [name] = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert "赵管理" in pdf_text(archive.read(name)) and "资料完整合理" in pdf_text(archive.read(name))
