@@ -29,6 +29,7 @@ def register(app) -> None:
                                                           app.extensions["biaoge.audit"])
     app.register_blueprint(bp)
     app.jinja_env.globals["approval_panel"] = panel
+    app.jinja_env.globals["approval_counts"] = counts
 
 
 # ---------------------------------------------------------------- hooks of the record views
@@ -169,6 +170,15 @@ def inbox(user) -> dict:
         if any(e["user"] == user.login and e.get("step") for e in doc.get("log", [])):
             out["done"].append(item)
     return out
+
+
+def counts() -> dict:
+    """The inbox counts for the catalog page (empty when nothing waits, nothing was asked for)."""
+    user = access().user
+    if user is None:
+        return {}
+    boxes = inbox(user)
+    return {k: len(v) for k, v in boxes.items()} if any(boxes.values()) else {}
 
 
 @bp.get("/approvals")

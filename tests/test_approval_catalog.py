@@ -45,6 +45,8 @@ def run_to_approved(app, applicant, deciders, form_id):
         if flow["state"] != "审批中":
             break
         (waiting,) = flow["waiting"]
+        page = deciders[waiting["login"]].get(f"/forms/{form_id}/records/{rid}")   # they see what they decide
+        assert page.status_code == 200 and 'value="同意"' in page.get_data(as_text=True), (form_id, waiting)
         r = deciders[waiting["login"]].post(url, json={"action": "同意", "comment": f"{waiting['real_name']}同意",
                                                        "step": flow["step"]})
         assert r.status_code == 200, (form_id, r.get_json())

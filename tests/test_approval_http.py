@@ -80,6 +80,8 @@ def test_disagreement_goes_to_the_next_level_and_prints_every_decision(app, five
     assert five["manager"].get("/api/approvals").get_json()["done"][0]["record"] == rid
     assert five["applicant"].get("/api/approvals").get_json()["mine"][0]["record"] == rid
     assert "待我审批（1）" in five["admin"].get("/approvals").get_data(as_text=True)
+    catalog_page = five["admin"].get("/").get_data(as_text=True)
+    assert 'id="inbox-counts"' in catalog_page and "待我审批 1" in catalog_page
 
     r = decide(five["admin"], rid, "不同意", "调价幅度超出预算",
                values={"admin_review.completeness": "完整", "admin_review.reasonableness": "不合理"})
