@@ -145,21 +145,9 @@ def _step(raw, at, form, add, n) -> Step:
     if not isinstance(decider, str) or not decider.strip():
         add("missing-keyword", at, key="decider")
         decider = ""
-    within = raw.get("within", "全部")
-    if within not in WITHIN:
-        add("unknown-value", at + ("within",), what="未知的审批人范围", value=within,
-            suggestion=suggestion(str(within), WITHIN), choices="、".join(WITHIN))
-        within = "全部"
-    mode = raw.get("mode", "单人")
-    if mode not in MODES:
-        add("unknown-value", at + ("mode",), what="未知的审批方式", value=mode,
-            suggestion=suggestion(str(mode), MODES), choices="、".join(MODES))
-        mode = "单人"
-    reject = raw.get("on-reject", "驳回")
-    if reject not in REJECTS:
-        add("unknown-value", at + ("on-reject",), what="未知的不同意处理方式", value=reject,
-            suggestion=suggestion(str(reject), REJECTS), choices="、".join(REJECTS))
-        reject = "驳回"
+    within = _one_of(raw, "within", WITHIN, "全部", "未知的审批人范围", at, add)
+    mode = _one_of(raw, "mode", MODES, "单人", "未知的审批方式", at, add)
+    reject = _one_of(raw, "on-reject", REJECTS, "驳回", "未知的不同意处理方式", at, add)
     fields = []
     given = raw.get("fields") if isinstance(raw.get("fields"), dict) else {}
     for role, path in given.items():
@@ -177,6 +165,16 @@ def _step(raw, at, form, add, n) -> Step:
                 raw.get("trainee") if isinstance(raw.get("trainee"), str) else None,
                 float(days) if isinstance(days, (int, float)) and not isinstance(days, bool) else None,
                 raw.get("on-veto-only") is True)
+
+
+def _one_of(raw, key, allowed, default, what, at, add):
+    """raw[key] when it is one of `allowed` (else reported, with the closest spelling)."""
+    value = raw.get(key, default)
+    if value in allowed:
+        return value
+    add("unknown-value", at + (key,), what=what, value=value, suggestion=suggestion(str(value), allowed),
+        choices="、".join(allowed))
+    return default
 
 
 def _check_field(form, path, at, add) -> bool:

@@ -21,6 +21,7 @@ KIND = "flow"
 DRAFT, RUNNING, PASSED, REJECTED, WITHDRAWN = "草稿", "审批中", "已通过", "已驳回", "已撤回"
 DECISIONS = ("同意", "不同意")
 ACTIONS = ("同意", "不同意", "驳回", "退回", "转交", "撤回", "确认", "提交")
+DECIDING = ("同意", "不同意", "驳回", "退回", "确认")     # after one of these the applicant may not 撤回
 MAX_COMMENT = 1000
 MAX_LOG = 400            # decisions one record keeps (a flow of 20 steps resubmitted many times)
 
@@ -135,7 +136,7 @@ class Approvals:
 
     @staticmethod
     def _decided_this_round(doc) -> bool:
-        return any(e["round"] == doc["round"] and e["action"] in ACTIONS[:5] + ("确认",) for e in doc["log"])
+        return any(e["round"] == doc["round"] and e["action"] in DECIDING for e in doc["log"])
 
     # -- changing ----------------------------------------------------------------------------------
     def start(self, form, record: dict, user) -> dict | None:
@@ -193,8 +194,8 @@ class Approvals:
                         f"这份记录已不在「{title}」这一步（现在{state_label(doc)}），请刷新后再处理。")
 
     def _check_values(self, form, values: dict) -> dict:
-        if not isinstance(values, dict):
-            raise FlowError("审批填写的内容应为「字段: 值」。", 422)
+        if not isinstance(values, dict) or len(values) > 50:
+            raise FlowError("审批填写的内容应为「字段: 值」（最多 50 项）。", 422)
         out = {}
         for path, value in values.items():
             f = form.field_at(tuple(str(path).split(".")))
@@ -202,6 +203,8 @@ class Approvals:
                 raise FlowError(f"没有字段「{path}」。", 422)
             if value in (None, ""):
                 continue
+            if len(str(value)) > MAX_COMMENT:
+                raise FlowError(f"「{f.title}」最多 {MAX_COMMENT} 个字。", 422)
             try:
                 out[str(path)] = f.coerce(value)
             except (TypeError, ValueError):
