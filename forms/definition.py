@@ -326,7 +326,7 @@ class _Compiler:
         self.check_layout(form)
         self.check_numbering(form)
         self.compile_formulas(form)
-        form.flow = compile_flow(doc.get("x-approval"), form, self.add)
+        form.flow = compile_flow(doc.get("x-approval"), form, self.add, lambda text, at: self.condition(form, text, at))
         return form
 
     def build_fields(self, props: dict, required, def_path, data_path, table) -> dict:
@@ -491,6 +491,17 @@ class _Compiler:
         form.computed_order = self.order_computed(computed)
         self.compile_rules(form)
         self.check_sensitive(form)
+
+    def condition(self, form, text, at):
+        """A bound condition over the form's top-level fields (an approval step's `when`)."""
+        scope = _Scope(form.fields, None)
+        try:
+            tree, _ = ex.bind(ex.parse(text), scope)
+            tree, _ = ex.typecheck(tree, scope)
+        except ex.ExprError as exc:
+            self.add(exc.name, at, **exc.params)
+            return None
+        return tree
 
     def check_sensitive(self, form):
         """A field's class covers what it holds; a value computed from a sensitive field is as

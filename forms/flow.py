@@ -15,6 +15,7 @@ into a frozen `Flow`, every problem collected with its path. No I/O here.
           trainee: 见习经理             # 见习权 J: this role's decisions wait for the decider's confirmation
           days: 2                      # time limit
           on-veto-only: true           # reached only when a veto sends the request here
+          when: business_item == "价格管理"   # routing: the step applies only when this holds
       veto: {step: admin, against: manager, then: upper, field: admin_review.consistent}
       applicant: filler_sign       # prints the applicant's name and the day they submitted
 
@@ -22,7 +23,7 @@ Roles are checked against the organisation by the catalog (`check_roles`), which
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import Problem, suggestion
 
@@ -31,7 +32,7 @@ REJECTS = {"驳回": "applicant", "退回": "previous", "结束": "end"}
 WITHIN = ("全部", "申请人部门", "上级部门")
 FIELD_ROLES = ("conclusion", "opinion", "signer", "date")
 STEP_KEYS = ("id", "title", "decider", "within", "mode", "fields", "fills", "on-reject", "trainee", "days",
-             "on-veto-only")
+             "on-veto-only", "when")
 YES_WORDS = ("同意", "通过", "批准", "合格", "可行", "是")
 NO_WORDS = ("不同意", "否决", "不通过", "不批准", "不合格", "不可行", "否")
 
@@ -49,6 +50,7 @@ class Step:
     trainee: str | None = None   # role whose decisions need confirmation
     days: float | None = None
     veto_only: bool = False
+    when: tuple | None = None    # a bound condition on the record's data: the step applies only when true
 
     def field(self, role: str) -> str | None:
         return dict(self.fields).get(role)
@@ -99,8 +101,9 @@ def words_for(f) -> tuple:
     return first(YES_WORDS, NO_WORDS), first(NO_WORDS)
 
 
-def compile_flow(spec, form, add) -> Flow | None:
-    """The form's flow, or None. `add(name, path, **params)` reports a problem at a definition path."""
+def compile_flow(spec, form, add, condition=lambda text, at: None) -> Flow | None:
+    """The form's flow, or None. `add(name, path, **params)` reports a problem at a definition path;
+    `condition(text, path)` binds a step's `when` formula (None when it does not compile)."""
     if spec is None:
         return None
     here = ("x-approval",)
@@ -113,6 +116,8 @@ def compile_flow(spec, form, add) -> Flow | None:
         if not isinstance(raw, dict):
             continue
         step = _step(raw, at, form, add, len(steps))
+        if isinstance(raw.get("when"), str):
+            step = replace(step, when=condition(raw["when"], at + ("when",)))
         if step.id in ids:
             add("flow-duplicate-step", at + ("id",), value=step.id)
         ids.append(step.id)

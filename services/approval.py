@@ -171,7 +171,7 @@ class Approvals:
                 raise FlowError("这份记录的审批记录已达上限，请联系管理员。")
             if step is not None:
                 self._expect(form, doc, step)
-            self._apply(form, doc, user, action, entry_base, values, target)
+            self._apply(form, doc, user, action, entry_base, values, target, record.get("data") or {})
             return doc
 
         doc = self.store.update_doc(KIND, key(form.id, record["id"]), change)
@@ -219,7 +219,7 @@ class Approvals:
             raise FlowError(f"转交的对象「{to or ''}」不存在或已停用。", 422)
         return target
 
-    def _apply(self, form, doc, user, action, base, values, target):
+    def _apply(self, form, doc, user, action, base, values, target, data):
         flow, state = form.flow, state_label(doc)
         entry = dict(base, round=doc["round"])
         if action == "提交":
@@ -232,7 +232,7 @@ class Approvals:
             entry.update(round=doc["round"], step=None, title="提交申请")
             doc["log"].append(entry)
             doc["state"] = RUNNING
-            self._advance(form, doc, -1)
+            self._advance(form, doc, -1, data)
             return
         if action == "撤回":
             if user.login != doc["applicant"]:
@@ -285,7 +285,7 @@ class Approvals:
             entry.update(decision=pending["decision"], confirms=pending["user"], confirms_name=pending["name"])
             doc["log"].append(entry)
             doc["pending"] = None
-            self._outcome(form, doc, step, pending["decision"])
+            self._outcome(form, doc, step, pending["decision"], data)
             return
         entry["decision"] = action
         if step.trainee and step.decider not in user.roles and step.trainee in user.roles and not pending:
@@ -302,9 +302,9 @@ class Approvals:
             doc["decided"] = doc.get("decided", []) + [user.login]
             if [x for x in doc.get("waiting", []) if x not in doc["decided"]]:
                 return
-        self._outcome(form, doc, step, action)
+        self._outcome(form, doc, step, action, data)
 
-    def _outcome(self, form, doc, step, decision):
+    def _outcome(self, form, doc, step, decision, data):
         flow = form.flow
         doc.setdefault("results", {})[step.id] = decision
         i = flow.index(step.id)
@@ -316,18 +316,21 @@ class Approvals:
                 self._enter(form, doc, flow.index(veto.then))
                 return
         elif veto is not None and step.id == veto.against and flow.index(veto.step) > i:
-            self._advance(form, doc, i)   # the 制约权 holder reviews whatever the top approver said
+            self._advance(form, doc, i, data)   # the 制约权 holder reviews whatever the top approver said
             return
         if decision == "同意":
-            self._advance(form, doc, i)
+            self._advance(form, doc, i, data)
         elif step.on_reject == "previous":
             self._back(form, doc, i)
         else:
             self._to_applicant(doc, final=step.on_reject == "end")
 
-    def _advance(self, form, doc, after: int):
+    def _advance(self, form, doc, after: int, data: dict):
+        """To the next step that applies (not reserved for the veto; its `when` holds), or 已通过."""
+        from forms import expr
         steps = form.flow.steps
-        nxt = next((j for j in range(after + 1, len(steps)) if not steps[j].veto_only), None)
+        nxt = next((j for j in range(after + 1, len(steps)) if not steps[j].veto_only
+                    and (steps[j].when is None or expr.condition(steps[j].when, data))), None)
         if after >= 0 and steps[after].veto_only:   # the further step decides for good
             nxt = None
         if nxt is None:

@@ -39,6 +39,7 @@ FORM = """
 x-form: {id: expense, title: 费用申请, version: 1}
 properties:
   item: {title: 事项, x-kind: text}
+  amount: {title: 金额, x-kind: money}
   board_opinion: {title: 班子意见, x-kind: textarea}
   office_note: {title: 管理部备注, x-kind: text}
   result: {title: 审批结论, x-kind: choice, enum: [同意, 不同意]}
@@ -48,6 +49,7 @@ x-approval:
     - {id: board, title: 班子会签, decider: 班子, mode: 会签, fields: {opinion: board_opinion}}
     - {id: office, title: 管理部审核, decider: 管理部, mode: 或签, on-reject: 退回, fills: [office_note], days: 2}
     - {id: boss, title: 经理审批, decider: 经理, trainee: 见习经理, fields: {conclusion: result, signer: signer}}
+    - {id: big, title: 大额复核, decider: 班子, mode: 或签, when: 金额 > 10000}
 """
 
 PEOPLE = {"a1": ("员工", "一部"), "b1": ("班子", "总部"), "b2": ("班子", "总部"), "o1": ("管理部", "总部"),
@@ -89,8 +91,8 @@ class World:
     def user(self, login):
         return self.accounts.get(login)
 
-    def new(self, item="差旅费"):
-        rec = self.records.save_new(self.form, {"item": item}, creator="a1", department="一部")
+    def new(self, item="差旅费", **more):
+        rec = self.records.save_new(self.form, {"item": item, **more}, creator="a1", department="一部")
         self.flows.start(self.form, rec, self.user("a1"))
         return rec
 
@@ -155,6 +157,17 @@ def test_countersign_one_no_is_a_no(world):
     rec = world.new()
     doc = world.act(rec, "b1", "不同意", comment="预算不足")
     assert doc["state"] == "已驳回"
+
+
+def test_a_step_applies_only_when_its_condition_holds(world):
+    small, large = world.new(amount=800), world.new(amount=25000)
+    for rec in (small, large):
+        through_board(world, rec)
+        world.act(rec, "o1", "同意")
+    assert world.act(small, "m1", "同意")["state"] == "已通过"
+    doc = world.act(large, "m1", "同意")
+    assert doc["state"] == "审批中" and world.form.flow.steps[doc["step"]].id == "big"
+    assert world.act(large, "b2", "同意")["state"] == "已通过"
 
 
 def test_a_step_past_its_time_limit_is_overdue(world):

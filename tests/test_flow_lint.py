@@ -104,6 +104,16 @@ x-approval:
     assert "'x'" in problems[0].message
 
 
+def test_a_step_condition_naming_an_unknown_field(make_schemas):
+    problems = lint(make_schemas, """
+x-approval:
+  steps:
+    - {id: a, title: 审核, decider: 销售部经理, when: reasn == "出差"}
+""")
+    assert [(p.code.code, p.pointer) for p in problems] == [("E302", "/x-approval/steps/0/when")]
+    assert "'reason'" in problems[0].message
+
+
 def test_unknown_keywords_and_values_are_suggested(make_schemas):
     problems = lint(make_schemas, """
 x-approval:
