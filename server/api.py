@@ -80,11 +80,11 @@ def create_submission(form_id):
         from services.access import redact
         if redact(payload, hidden) != payload:
             raise ApiError(403, "提交的数据含有您无权填写的字段。")
-    from .approvals import after_create, refuse_approver_fields
-    refuse_approver_fields(form, payload)
     result = check(form, payload)
     if not result.ok:
         raise ApiError(422, f"提交的数据有 {len(result.errors)} 处错误。", result.errors)
+    from .approvals import after_create, refuse_approver_fields
+    refuse_approver_fields(form, result.data)
     rec = context.records().save_new(form, result.data, **stamp())
     context.audit("create", form=form, record=rec["id"], detail={"via": "api"})
     after_create(form, rec)

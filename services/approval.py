@@ -392,8 +392,9 @@ def printed(form, data: dict, doc: dict | None) -> dict:
     submitted = [e for e in (doc or {}).get("log", []) if e["action"] == "提交" and e["round"] == doc.get("round")]
     if flow.applicant and submitted:
         _put(data, flow.applicant, f"{submitted[-1]['name']} {submitted[-1]['at'][:10]}")
+    decided = signed(form, doc)
     for step in flow.steps:
-        entries = signed(form, doc).get(step.id)
+        entries = decided.get(step.id)
         if not entries:
             continue
         decision = "不同意" if any(e["decision"] == "不同意" for e in entries) else "同意"
