@@ -24,7 +24,7 @@ def _resp(description, schema=None, content_type="application/json"):
 
 def _errors(*codes):
     names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 422: "数据校验失败",
-             500: "服务器错误", 503: "存储不可用", 403: "不是这一步的审批人", 409: "审批已进入下一步或状态不允许"}
+             500: "服务器错误", 503: "存储不可用", 403: "无权这样做（申请人填写审批栏、不是这一步的审批人）", 409: "审批已进入下一步或状态不允许"}
     return {str(c): _resp(names[c], ERROR) for c in codes}
 
 
@@ -50,7 +50,8 @@ def openapi_document(catalog) -> dict:
 def _add_form(doc: dict, form) -> None:
     fid = form.id
     schemas = doc["components"]["schemas"]
-    schemas[f"{fid}.submission"] = submission_schema(form)
+    from services.approval import applicant_form
+    schemas[f"{fid}.submission"] = submission_schema(applicant_form(form))   # approvers' fields are theirs
     schemas[f"{fid}.record"] = {"allOf": [{"$ref": "#/components/schemas/Record"}],
                                 "properties": {"data": record_data_schema(form)}}
     record = {"$ref": f"#/components/schemas/{fid}.record"}
@@ -64,7 +65,8 @@ def _add_form(doc: dict, form) -> None:
         "post": {"summary": f"提交一份「{form.title}」", "operationId": f"createSubmission.{fid}",
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"$ref": f"#/components/schemas/{fid}.submission"}}}},
-                 "responses": {"201": _resp("已保存，返回编号", record), **_errors(400, 413, 415, 422, 503)}}}
+                 "responses": {"201": _resp("已保存，返回编号", record),
+                               **_errors(400, 413, 415, 422, 503, *((403,) if form.flow else ()))}}}
     doc["paths"][f"/api/forms/{fid}/submissions/{{record_id}}"] = {
         "get": {"summary": f"一条「{form.title}」记录", "operationId": f"getSubmission.{fid}",
                 "parameters": [RECORD_ID, REV], "responses": {"200": _resp("记录", record), **_errors(400, 404)}}}
