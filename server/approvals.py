@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from markupsafe import Markup
 
 from services import approval as engine
+from services import approval_print as printing
 
 from . import context
 from .access import access, for_form, signed_in
@@ -35,7 +36,7 @@ def register(app) -> None:
 # ---------------------------------------------------------------- hooks of the record views
 def refuse_approver_fields(form, data) -> None:
     """An applicant may not fill what a decider signs (403, naming the fields)."""
-    names = engine.approver_fields_in(form, data)
+    names = printing.approver_fields_in(form, data)
     if names:
         raise ApiError(403, f"审批栏由审批人在审批时填写，申请人不能填写：{'、'.join(names)}。")
 
@@ -62,7 +63,7 @@ def shown_data(form, record, data):
     """A record's data as pages and files show it: approver fields from the decision log."""
     if form.flow is None:
         return data
-    return engine.printed(form, data, approvals().doc(form.id, record["id"]))
+    return printing.printed(form, data, approvals().doc(form.id, record["id"]))
 
 
 # ---------------------------------------------------------------- deciding
@@ -226,4 +227,4 @@ def frozen_or_render(form, rec, fmt, complete: bool, render) -> bytes:
     if engine.state_label(doc) != engine.PASSED or latest is None or latest["revision"] != rec["revision"] \
             or not complete:
         return render()
-    return engine.frozen_pdf(context.store(), form.id, rec["id"], rec["revision"], render)
+    return printing.frozen_pdf(context.store(), form.id, rec["id"], rec["revision"], render)

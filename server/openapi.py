@@ -50,7 +50,7 @@ def openapi_document(catalog) -> dict:
 def _add_form(doc: dict, form) -> None:
     fid = form.id
     schemas = doc["components"]["schemas"]
-    from services.approval import applicant_form
+    from services.approval_print import applicant_form
     schemas[f"{fid}.submission"] = submission_schema(applicant_form(form))   # approvers' fields are theirs
     schemas[f"{fid}.record"] = {"allOf": [{"$ref": "#/components/schemas/Record"}],
                                 "properties": {"data": record_data_schema(form)}}

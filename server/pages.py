@@ -16,7 +16,7 @@ from forms.submission import check
 from renderers import base
 from renderers.layout import display
 from services.access import redact
-from services.approval import applicant_form
+from services.approval_print import applicant_form
 from services.query import QueryError, build_query, query_args
 from services.records import Forbidden, search
 

@@ -7,7 +7,7 @@ from renderers.layout import display
 from store.base import Query
 
 from .access import form_without, redact
-from .approval import printed_record
+from .approval_print import printed_record
 from .archive import Entry
 from .records import scan
 

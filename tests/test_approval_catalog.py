@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from forms.sample import sample_submission
-from services.approval import applicant_form
+from services.approval_print import applicant_form
 from services.catalog import load_catalog
 from tests.conftest import SCHEMAS
 from tests.approval_helpers import fast_passwords  # noqa: F401 - autouse fixture

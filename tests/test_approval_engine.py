@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 from services import approval as engine
+from services import approval_print as printing
 from services.accounts import Accounts
 from services.audit import Audit
 from services.catalog import load_catalog
@@ -131,7 +132,7 @@ def test_a_whole_flow_on_each_backend(schemas, tmp_path, backend):
             w.act(rec, "o1", "同意", values={"office_note": "票据齐全"})
             doc = w.act(rec, "m1", "同意", comment="准予报销")
             assert doc["state"] == "已通过"
-            printed = engine.printed(w.form, {"item": "差旅费", "result": "申请人自填", "signer": "某人"}, doc)
+            printed = printing.printed(w.form, {"item": "差旅费", "result": "申请人自填", "signer": "某人"}, doc)
             day = doc["log"][-1]["at"][:10]
             assert printed == {"item": "差旅费", "result": "同意", "signer": f"姓名m1 {day}", "office_note": "票据齐全"}
             approvals = [e for e in w.audit.entries() if e["action"] == "approval"]
@@ -150,7 +151,7 @@ def test_countersign_needs_every_member(world):
         world.act(rec, "b1", "同意")
     doc = world.act(rec, "b2", "同意", comment="原则同意")
     assert doc["step"] == 1
-    assert engine.printed(world.form, {}, doc)["board_opinion"] == "同意；原则同意"
+    assert printing.printed(world.form, {}, doc)["board_opinion"] == "同意；原则同意"
 
 
 def test_countersign_one_no_is_a_no(world):
@@ -211,10 +212,10 @@ def test_send_back_to_the_previous_step(world):
     world.act(rec, "o1", "同意")
     doc = world.act(rec, "m1", "退回", comment="管理部再核一下")
     assert doc["step"] == 1 and doc["state"] == "审批中"
-    assert engine.printed(world.form, {}, doc).get("office_note") is None
+    assert printing.printed(world.form, {}, doc).get("office_note") is None
     doc = world.act(rec, "o3", "不同意", comment="不合规")          # on-reject: 退回 → back to the board
     assert doc["step"] == 0 and sorted(world.flows.waiting(world.form, doc)) == ["b1", "b2"]
-    assert "board_opinion" not in engine.printed(world.form, {}, doc)    # being decided again: blank
+    assert "board_opinion" not in printing.printed(world.form, {}, doc)    # being decided again: blank
 
 
 def test_transfer_is_logged_and_only_to_a_holder_of_the_role(world):
@@ -253,10 +254,10 @@ def test_a_trainee_decision_waits_for_confirmation(world):
     doc = world.act(rec, "j1", "同意", comment="见习意见：同意")
     assert doc["state"] == "审批中" and doc["step"] == 2 and doc["pending"]["user"] == "j1"
     assert world.flows.waiting(world.form, doc) == ["m1"]
-    assert "result" not in engine.printed(world.form, {}, doc)          # not decided until confirmed
+    assert "result" not in printing.printed(world.form, {}, doc)          # not decided until confirmed
     doc = world.act(rec, "m1", "确认")
     assert doc["state"] == "已通过"
-    signer = engine.printed(world.form, {}, doc)["signer"]
+    signer = printing.printed(world.form, {}, doc)["signer"]
     assert "姓名m1" in signer and "姓名j1" in signer
 
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from forms.sample import sample_submission
-from services.approval import applicant_form
+from services.approval_print import applicant_form
 from tests.approval_helpers import fast_passwords  # noqa: F401 - autouse fixture
 from tests.people import client_as, person
 
