@@ -17,6 +17,7 @@ import jsonschema
 from . import expr as ex
 from . import limits, numbering
 from .errors import Problem, suggestion
+from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
 from .paper import PAPER_CHARS, paper_label
 
@@ -117,6 +118,7 @@ class Form:
     filename: str = ""
     computed_order: list = field(default_factory=list)
     rules: list = field(default_factory=list)      # Rule, top level then per table
+    flow: object = None                            # forms.flow.Flow of x-approval, or None
 
     def walk(self):
         for f in self.fields.values():
@@ -325,6 +327,7 @@ class _Compiler:
         self.check_layout(form)
         self.check_numbering(form)
         self.compile_formulas(form)
+        form.flow = compile_flow(doc.get("x-approval"), form, self.add, lambda text, at: self.condition(form, text, at))
         return form
 
     def build_fields(self, props: dict, required, def_path, data_path, table) -> dict:
@@ -530,6 +533,17 @@ class _Compiler:
                 unless[name] = tuple(values if isinstance(values, list) else [values])
             if ok:
                 f.unique = (tuple(together), unless)
+
+    def condition(self, form, text, at):
+        """A bound condition over the form's top-level fields (an approval step's `when`)."""
+        scope = _Scope(form.fields, None)
+        try:
+            tree, _ = ex.bind(ex.parse(text), scope)
+            tree, _ = ex.typecheck(tree, scope)
+        except ex.ExprError as exc:
+            self.add(exc.name, at, **exc.params)
+            return None
+        return tree
 
     def check_sensitive(self, form):
         """A field's class covers what it holds; a value computed from a sensitive field is as

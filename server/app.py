@@ -76,8 +76,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import jobs, voids
     jobs.register(app)
     voids.register(app)
-    from . import reports
+    from . import approvals, reports
     reports.register(app)
+    approvals.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

@@ -45,7 +45,10 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         abort(404)
     from .access import access
     rec, form, _ = record_for_render(form_id, record_id, revision, "print")
+    complete = not access().hidden(form, rec)
     form, data = access().view(form, rec)
+    from .approvals import frozen_or_render, shown_data
+    data = shown_data(form, rec, data)
     renderer = base.get(fmt)
     from services.voiding import voided
     record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10],
@@ -54,7 +57,8 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"
     try:
-        content = render_record(fmt, form, context.records().definition_of(form)[1], record, render_limits())
+        content = frozen_or_render(form, rec, fmt, complete, lambda: render_record(
+            fmt, form, context.records().definition_of(form)[1], record, render_limits()))
     except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
     context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})

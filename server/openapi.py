@@ -23,9 +23,9 @@ def _resp(description, schema=None, content_type="application/json"):
 
 
 def _errors(*codes):
-    names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 409: "已被占用（销控）或已作废",
-             422: "数据校验失败",
-             500: "服务器错误", 503: "存储不可用"}
+    names = {400: "请求有误", 404: "表单或记录不存在", 413: "请求体过大", 415: "不是 JSON", 422: "数据校验失败",
+             500: "服务器错误", 503: "存储不可用", 403: "无权这样做（申请人填写审批栏、不是这一步的审批人）",
+             409: "已被占用（销控）、已作废，或审批已进入下一步"}
     return {str(c): _resp(names[c], ERROR) for c in codes}
 
 
@@ -51,7 +51,8 @@ def openapi_document(catalog) -> dict:
 def _add_form(doc: dict, form) -> None:
     fid = form.id
     schemas = doc["components"]["schemas"]
-    schemas[f"{fid}.submission"] = submission_schema(form)
+    from services.approval_print import applicant_form
+    schemas[f"{fid}.submission"] = submission_schema(applicant_form(form))   # approvers' fields are theirs
     schemas[f"{fid}.record"] = {"allOf": [{"$ref": "#/components/schemas/Record"}],
                                 "properties": {"data": record_data_schema(form)}}
     record = {"$ref": f"#/components/schemas/{fid}.record"}
@@ -65,7 +66,8 @@ def _add_form(doc: dict, form) -> None:
         "post": {"summary": f"提交一份「{form.title}」", "operationId": f"createSubmission.{fid}",
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"$ref": f"#/components/schemas/{fid}.submission"}}}},
-                 "responses": {"201": _resp("已保存，返回编号", record), **_errors(400, 413, 415, 422, 503)}}}
+                 "responses": {"201": _resp("已保存，返回编号", record),
+                               **_errors(400, 413, 415, 422, 503, *((403,) if form.flow else ()))}}}
     doc["paths"][f"/api/forms/{fid}/submissions/{{record_id}}"] = {
         "get": {"summary": f"一条「{form.title}」记录", "operationId": f"getSubmission.{fid}",
                 "parameters": [RECORD_ID, REV], "responses": {"200": _resp("记录", record), **_errors(400, 404)}}}
@@ -128,6 +130,22 @@ def _generic() -> dict:
                             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(400, 404, 422)}}},
+            "/api/forms/{form_id}/submissions/{record_id}/approval": {
+                "get": {"summary": "记录的审批：状态、当前步骤、等待谁、审批记录", "operationId": "getApproval",
+                        "parameters": [FORM_ID, RECORD_ID],
+                        "responses": {"200": _resp("审批", {"type": "object"}), **_errors(404)}},
+                "post": {"summary": "审批操作：同意、不同意、驳回、退回、转交、撤回、确认、提交", "operationId": "decide",
+                         "parameters": [FORM_ID, RECORD_ID],
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                             "type": "object", "required": ["action"], "properties": {
+                                 "action": {"enum": ["同意", "不同意", "驳回", "退回", "转交", "撤回", "确认", "提交"]},
+                                 "comment": {"type": "string", "maxLength": 1000},
+                                 "values": {"type": "object", "description": "这一步可填写的字段"},
+                                 "to": {"type": "string", "description": "转交给（登录名）"},
+                                 "step": {"type": "string", "description": "操作时看到的步骤 id"}}}}}},
+                         "responses": {"200": _resp("审批", {"type": "object"}), **_errors(400, 403, 404, 409, 422)}}},
+            "/api/approvals": {"get": {"summary": "待我审批、我发起的、我已处理", "operationId": "inbox",
+                                       "responses": {"200": _resp("三个列表", {"type": "object"})}}},
             "/api/jobs/{job_id}": {
                 "get": {"summary": "归档任务的状态与进度", "operationId": "getJob",
                         "parameters": [{"name": "job_id", "in": "path", "required": True,

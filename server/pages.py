@@ -17,12 +17,14 @@ from renderers import base
 from renderers.layout import display
 from services.access import redact
 from services.holds import Held
+from services.approval_print import applicant_form
 from services.query import QueryError, build_query, query_args
 from services.records import Forbidden, search
 from services.voiding import MAX_REASON, VoidError, describe, voided, voided_ids
 
 from . import context
 from .access import access, for_form, record_or_404, signed_in
+from .approvals import after_create, refuse_approver_fields, refuse_locked, shown_data
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
 from .params import int_arg
@@ -125,8 +127,9 @@ def catalog():
 
 # ---------------------------------------------------------------- fill and submit
 def new_record_form(form):
-    """The form as the user may fill it (without the fields they may not see)."""
-    return access().view(form, None)[0]
+    """The form as the user may fill it (without the fields they may not see, nor those its
+    approvers sign)."""
+    return applicant_form(access().view(form, None)[0])
 
 
 @bp.get("/forms/<form_id>")
@@ -141,6 +144,7 @@ def submit(form_id):
     form = form_or_404(form_id)
     check_csrf()
     shown = new_record_form(form)
+    refuse_approver_fields(form, unflatten(form, posted_pairs()))
     data = unflatten(shown, posted_pairs())
     result = check(form, data)
     if not result.ok:
@@ -150,6 +154,7 @@ def submit(form_id):
     except Held as exc:    # the unit is held by another record: say who, on the page as filled
         return fill_page(shown, values=data, errors=[exc.error()], status=exc.status)
     context.audit("create", form=form, record=record["id"])
+    after_create(form, record)
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
@@ -170,8 +175,10 @@ def upload(form_id):
     if hidden and redact(result.data, hidden) != result.data:
         return render_template("error.html", status=403, message="上传的 Excel 含有您无权填写的字段，未保存。",
                                errors=[]), 403
+    refuse_approver_fields(form, result.data)
     record = context.records().save_new(form, result.data, **stamp())
     context.audit("create", form=form, record=record["id"], detail={"from": "excel"})
+    after_create(form, record)
     return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
 
 
@@ -234,6 +241,7 @@ def record(form_id, record_id):
     rev = int_arg("rev")
     rec, form, current = record_for_render(form_id, record_id, rev, "read")
     view_form, data = access().view(form, rec)
+    data = shown_data(form, rec, data)
     history = context.store().history(form_id, record_id)
     context.audit("read", form=form_id, record=record_id, detail={"revision": rec.get("revision")})
     people = {u.login: u.real_name for u in context.accounts().all()}
@@ -271,13 +279,16 @@ def edit(form_id, record_id):
     mark = voided(context.store(), form_id, record_id)
     if mark is not None:
         raise VoidError(f"这条记录已{describe(mark)}，不能再修改。", 409)
+    refuse_locked(form, rec)
     shown, values = access().view(form, rec)
+    shown = applicant_form(shown)
     action = url_for("pages.edit", form_id=form_id, record_id=record_id)
     suffix = f"修改 {rec.get('number') or '#' + str(record_id)}"
     if request.method == "GET":
         return fill_page(shown, values=values, action=action, suffix=suffix)
     check_csrf()
     data = unflatten(shown, posted_pairs())
+    refuse_approver_fields(form, unflatten(form, posted_pairs()))
     data = keep_hidden(data, rec["data"], access().hidden(form, rec))
     result = check(form, data)
     if not result.ok:

@@ -7,6 +7,7 @@ from renderers.layout import display
 from store.base import Query
 
 from .access import form_without, redact
+from .approval_print import printed_record
 from .archive import Entry
 from .records import scan
 from .voiding import voided_ids
@@ -54,5 +55,5 @@ def collect(catalog, store, selections, access=None):
                 rec, digest = dict(rec, data=redact(rec.get("data"), hidden)), key
             if rec.get("id") in marks:      # printed 作废 across it
                 rec = dict(rec, void=True)
-            entries.append(Entry(form.id, digest, rec))
+            entries.append(Entry(form.id, digest, printed_record(store, form, rec)))
     return entries, definitions, titles, key_fields_of(catalog)

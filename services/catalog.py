@@ -14,6 +14,7 @@ from pathlib import Path
 
 from forms.definition import check_shared, compile_definition
 from forms.errors import Problem, suggestion
+from forms.flow import check_roles, problem_for_role
 from forms.policy import check_sensitive, compile_policy, open_policy
 from forms.report_source import compile_sources
 from forms.source import parse
@@ -188,6 +189,10 @@ def _load_policy(cat, root: Path, show, sources: dict) -> None:
         line, col = sources[form.id].locate(f.def_path + ("x-sensitive",))
         cat.problems.append(Problem("sensitive-unknown", f.def_path + ("x-sensitive",), form.filename, line, col,
                                     title=f.title, value=cls, suggestion=suggestion(cls, policy.classes)))
+    for form in cat.forms.values():
+        if form.flow is not None:
+            for path, role in check_roles(form.flow, policy.roles):
+                cat.problems.append(problem_for_role(path, role, policy.roles, form.filename, sources[form.id].locate))
     cat.policy = policy
     cat.org_file = show(found)
 

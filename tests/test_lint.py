@@ -185,7 +185,10 @@ def test_x_use_without_a_shared_file(tmp_path):
 def test_every_catalogue_code_is_tested():
     covered = set(CASES) | {"duplicate-id", "read-failed", "no-shared-file"} | \
         {"policy-duplicate", "policy-unknown", "sensitive-unknown", "sensitive-derived"} | \
-        {"unique-not-value", "unique-unknown-field", "unique-unknown-choice"}   # tests/test_policy.py, test_holds.py
+        {"unique-not-value", "unique-unknown-field", "unique-unknown-choice"} | \
+        {"flow-no-steps", "flow-unknown-role", "flow-unknown-field", "flow-unknown-step", "flow-unreachable",
+         "flow-veto-no-then", "flow-duplicate-step", "flow-conclusion-words", "flow-required-approver"}
+    # the policy's: tests/test_policy.py; holds: test_holds.py; the approval flows': tests/test_flow_lint.py
     from tests.test_report_sources import SOURCE_CASES
     covered |= set(SOURCE_CASES)                                                   # report sources
     assert covered == set(CATALOGUE)
@@ -240,3 +243,9 @@ def test_list_items_are_named_by_position(make_schemas):
     folder = make_schemas({"demo.yaml": BASE + "x-layout:\n  notes: [注:一, 2]\n"})
     [p] = load_catalog(folder, display_root=folder).problems
     assert "notes 的第 2 项" in p.message
+
+
+def test_every_code_names_one_problem():
+    """Two catalogues merged once gave E601–E609 two meanings each; an author looks a code up."""
+    codes = [e.code for e in CATALOGUE.values()]
+    assert len(codes) == len(set(codes)), sorted({c for c in codes if codes.count(c) > 1})

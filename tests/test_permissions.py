@@ -92,7 +92,14 @@ ROUTES = {
     "reports.sources": ("record", "GET", "read"), "reports.records_chart": ("form", "GET", "read"),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
+    # approvals: the inboxes are everyone's own; a record's flow reads as the record does; a decision
+    # is for the step's deciders (these records are not submitted: only their applicant may submit one
+    # of a form with a flow — 员工调薪表 — and a record the user cannot read is, for them, not there)
+    "approvals.inbox_page": ("signed", "GET", None), "approvals.inbox_api": ("signed", "GET", None),
+    "approvals.flow_api": ("flow", "GET", "read"),
+    "approvals.decide_api": ("decide", "POST", "read"), "approvals.decide_page": ("decide", "POST", "read"),
 }
+FLOWS = {"salary_adjustment"}      # the forms here with an x-approval
 
 
 @pytest.fixture
@@ -136,6 +143,17 @@ def _expected(kind, method, action, role, form_id, record, api):
     if kind == "admin":
         return 200 if role == "管理员" else 403
     g = grants[form_id]
+    if kind == "flow" and g["read"] == N:
+        return 403                            # declared for_form("read")
+    if kind in ("flow", "decide"):
+        reads = g["read"] != N and covered(g["read"], login, dept, record)
+        if not reads:
+            return 404
+        if form_id not in FLOWS:
+            return 404                        # no flow to show or decide
+        if kind == "flow":
+            return 200
+        return "posted" if record[0] == login else 403   # the applicant may submit their draft
     if kind == "form":
         if action == "use":
             allowed = g["create"] or any(g[a] != N for a in ("read", "update", "print", "export", "void"))
@@ -164,13 +182,13 @@ def test_every_route_as_every_role(app, world):
         kind, method, action = ROUTES[rule.endpoint]
         api = rule.rule.startswith("/api/")
         targets = [(None, None, None)]
-        if kind in ("form", "record"):
+        if kind in ("form", "record", "flow", "decide"):
             targets = [(f, key, owner) for f in FORMS for key in ("own", "same", "other")
-                       for owner in (ROLES if key == "own" else [None])] if kind == "record" else \
+                       for owner in (ROLES if key == "own" else [None])] if kind in ("record", "flow", "decide") else \
                 [(f, None, None) for f in FORMS]
         for form_id, key, owner in targets:
             for role, client in [(None, anonymous), *clients.items()]:
-                if kind == "record":
+                if kind in ("record", "flow", "decide"):
                     if key == "own" and owner != role and role is not None:
                         continue
                     record_id, maker = made[(form_id, key, owner if key == "own" else None)]
