@@ -21,6 +21,7 @@ from . import DEFAULT_SCHEMAS, DEFAULT_STORE, _catalog, _store, main
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
               help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
 def report(form, day, month, year, trace, output, schemas, data):
+    from services.record_state import states
     from services.reports import ReportError, generate, is_report
     given = [v for v in (day, month, year) if v]
     if len(given) != 1:
@@ -32,7 +33,8 @@ def report(form, day, month, year, trace, output, schemas, data):
     if not is_report(definition):
         raise click.ClickException(f"「{definition.title}」没有声明数据来源（x-source），不能自动生成")
     try:
-        gen = generate(cat, _store(data), None, definition, given[0])
+        store = _store(data)
+        gen = generate(cat, store, None, definition, given[0], state_of=states(store, cat))
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     out = {"form": definition.id, "period": given[0], "data": gen.data, "records_read": gen.counts}

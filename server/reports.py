@@ -21,8 +21,9 @@ from forms.report_source import compile_sources, parameters
 from forms.submission import check
 from renderers.charts import bar_chart, form_chart, stacked_bar_chart
 from services.charts import chart_data
-from services.reports import (MAX_SHOWN, RUN_KIND, ReportError, generate, is_report, keep_trace, stored_state,
+from services.reports import (MAX_SHOWN, RUN_KIND, ReportError, generate, is_report, keep_trace,
                               trace_of, traced_records)
+from services.record_state import states
 
 from . import context
 from .access import access, for_form, record_or_404
@@ -30,8 +31,8 @@ from .pages import check_csrf, fill_page, form_or_404, new_record_form, posted_p
 from .security import POLICY
 
 bp = Blueprint("reports", __name__)
-# app.extensions[STATE_EXTENSION]: state_of(form_id, record) -> "已通过" … of the approval flow, when
-# there is one; without it every stored record is 已提交 (services.reports.stored_state)
+# app.extensions[STATE_EXTENSION], when set, replaces services.record_state.states (the real states:
+# 已作废, the approval flow's, else 已提交); tests set it to plant states
 STATE_EXTENSION = "biaoge.record_state"
 
 
@@ -63,7 +64,8 @@ def generate_report(form_id):
     values = {f.key: request.form.get(f.key, "").strip() for f in inputs["parameters"]}
     try:
         gen = generate(context.catalog(), context.store(), access(), form, period, values=values,
-                       state_of=current_app.extensions.get(STATE_EXTENSION) or stored_state)
+                       state_of=current_app.extensions.get(STATE_EXTENSION)
+                       or states(context.store(), context.catalog()))
     except ReportError as exc:
         abort(400, description=str(exc))
     run = secrets.token_urlsafe(16)
