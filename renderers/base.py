@@ -17,6 +17,7 @@ class Filled:
     data: dict
     number: str = ""
     created: str = ""          # ISO date of submission
+    link: str = ""             # the record's address (printed as a QR code with the 编号); "" when it has none
 
 
 class DoesNotFit(ValueError):

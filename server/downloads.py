@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, current_app
+from flask import Response, abort, current_app, request, url_for
 
 from renderers import base
 from renderers.base import DoesNotFit
@@ -47,7 +47,8 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     rec, form, _ = record_for_render(form_id, record_id, revision, "print")
     form, data = access().view(form, rec)
     renderer = base.get(fmt)
-    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10])
+    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10],
+                         link=record_link(form_id, record_id))
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"
@@ -57,6 +58,13 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         raise ApiError(422, str(exc)) from None
     context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})
     return file_response(content, renderer, name + renderer.extension)
+
+
+def record_link(form_id: str, record_id: int) -> str:
+    """The record's address for people: PUBLIC_URL (the address staff reach the server at, e.g. behind
+    a proxy) when configured, else the address this request came to."""
+    root = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    return root + url_for("pages.record", form_id=form_id, record_id=record_id)
 
 
 def render_limits() -> RenderLimits:
