@@ -77,6 +77,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     from . import jobs
     jobs.register(app)
+    from . import drafts, offline
+    drafts.register(app)
+    offline.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

@@ -27,6 +27,7 @@ from .params import int_arg
 
 bp = Blueprint("pages", __name__)
 LIST_COLUMNS = 4
+NOT_FIELDS = ("csrf_token", "draft_id", "idempotency_key")     # posted with a form, not part of its data
 
 
 # ---------------------------------------------------------------- CSRF
@@ -66,7 +67,7 @@ def form_or_404(form_id: str):
 
 
 def nav(form) -> list:
-    links = [("表格 · 营销管理表单", url_for("pages.catalog"))]
+    links = [("表格 · 营销管理表单", url_for("pages.catalog")), ("我的草稿", url_for("drafts.mine"))]
     if access().can(form, "read"):
         links.append(("记录", url_for("pages.records", form_id=form.id)))
     if access().can_create(form):
@@ -75,15 +76,21 @@ def nav(form) -> list:
     return links
 
 
-def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""):
+def fill_page(form, values=None, errors=None, action=None, status=200, suffix="", notice="", draft_id=""):
+    """The fill page as served: new records autosave as 草稿 and may be submitted offline (drafts.js)."""
+    creating = action is None
+    online = {"draft_url": url_for("drafts.save", form_id=form.id, draft_id="__id__") if creating else "",
+              "draft_id": draft_id or request.form.get("draft_id", ""), "form_key": form.id if creating else "",
+              "restore": creating and values is None, "sw": url_for("service_worker")}
     html = base.get("html").page(form, values=values, errors=errors, csrf_token=csrf_token(),
                                  action=action or url_for("pages.fill", form_id=form.id), links=nav(form),
-                                 title_suffix=suffix, assets=fill_assets(), nonce=request.csp_nonce)
+                                 title_suffix=suffix, assets=fill_assets(), nonce=request.csp_nonce, notice=notice,
+                                 online=online)
     return html, status
 
 
 def posted_pairs() -> list:
-    return [(k, v) for k, values in request.form.lists() if k != "csrf_token" for v in values]
+    return [(k, v) for k, values in request.form.lists() if k not in NOT_FIELDS for v in values]
 
 
 def stamp() -> dict:
@@ -130,7 +137,15 @@ def new_record_form(form):
 @bp.get("/forms/<form_id>")
 @for_form("create")
 def fill(form_id):
-    return fill_page(new_record_form(form_or_404(form_id)))
+    """The form to fill; ?draft=<id> resumes one of the user's 草稿 (server/drafts.py)."""
+    from .drafts import draft_pairs
+    form = new_record_form(form_or_404(form_id))
+    draft_id = request.args.get("draft", "")
+    pairs = draft_pairs(form.id, draft_id) if draft_id else None
+    if draft_id and pairs is None:
+        return fill_page(form, notice="没有找到这份草稿（可能已提交或已被替换），请重新填写。", status=404)
+    return fill_page(form, values=unflatten(form, pairs) if pairs else None, draft_id=draft_id if pairs else "",
+                     notice="已恢复草稿，可继续填写。" if pairs else "")
 
 
 @bp.post("/forms/<form_id>")
@@ -143,9 +158,15 @@ def submit(form_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(shown, values=data, errors=result.errors, status=422)
-    record = context.records().save_new(form, result.data, **stamp())
-    context.audit("create", form=form, record=record["id"])
-    return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
+    from . import drafts, idempotency
+
+    def make():
+        record = context.records().save_new(form, result.data, **stamp())
+        context.audit("create", form=form, record=record["id"])
+        return record
+    record_id, _ = idempotency.create_once(form, idempotency.key_of(request), make)
+    drafts.forget(form.id, request.form.get("draft_id"))
+    return redirect(url_for("pages.record", form_id=form.id, record_id=record_id, new=1), code=303)
 
 
 @bp.post("/forms/<form_id>/upload")

@@ -84,6 +84,8 @@ ROUTES = {
     "pages.download": ("record", "GET", "print"), "api.get_submission_file": ("record", "GET", "print"),
     "pages.edit": ("record", "GET", "update"),
     "jobs.start": ("form", "POST", "export"),
+    "drafts.save": ("form", "POST", "create"), "drafts.delete": ("form", "POST", "create"),
+    "drafts.mine": ("signed", "GET", None), "service_worker": ("open", "GET", None),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
 }
