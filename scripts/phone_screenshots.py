@@ -52,6 +52,18 @@ def main(out=ROOT / "docs" / "phone"):
             page.screenshot(path=str(out / "records.png"), full_page=True)
             page.goto(f"{base}/")
             page.screenshot(path=str(out / "catalog.png"))
+            page.goto(f"{base}/forms/dealer_inspection")
+            page.evaluate("window.scrollTo(0, 2400)")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(out / "long-form.png"))
+            page.click("details.section-index summary")
+            page.screenshot(path=str(out / "long-form-menu.png"))
+            desk = b.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN",
+                                 extra_http_headers={"Authorization": f"Bearer {token}"}).new_page()
+            desk.goto(f"{base}/forms/dealer_inspection")
+            desk.evaluate("window.scrollTo(0, 2400)")
+            desk.wait_for_timeout(300)
+            desk.screenshot(path=str(out / "long-form-desktop.png"))
             b.close()
         server.close()
     finally:

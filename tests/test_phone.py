@@ -73,6 +73,7 @@ def test_an_order_on_a_phone(live_server, phone):
     assert phone.text_content('output[name="total"]') == "75.60"
     assert phone.text_content('output[name="total_in_words"]') == "柒拾伍元陆角"
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.text_content(".submit-bar .bar-total") == "合计：75.60"      # the total stays on screen
     # reorder: the third row moves up, its values with it
     phone.locator("table.items tbody tr").nth(2).locator("button.move-up").click()
     assert phone.input_value('[name="items.1.product_name"]') == "牙膏"
