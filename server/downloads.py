@@ -31,16 +31,17 @@ def record_for_render(form_id: str, record_id: int, revision: int | None, action
     return rec, form, current
 
 
-def file_response(content: bytes, renderer, filename: str) -> Response:
+def file_response(content: bytes, renderer, filename: str, inline: bool = False) -> Response:
+    """The file to save (or, `inline`, to show in the browser: 打印 opens the PDF)."""
     resp = Response(content, mimetype=renderer.media_type.split(";")[0])
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+    resp.headers["Content-Disposition"] = (f"{'inline' if inline else 'attachment'}; filename=\"{ascii_name}\"; "
                                            f"filename*=UTF-8''{quote(filename)}")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
-def download_response(form_id: str, record_id: int, fmt: str, revision: int | None) -> Response:
+def download_response(form_id: str, record_id: int, fmt: str, revision: int | None, inline: bool = False) -> Response:
     if fmt not in FORMATS:
         abort(404)
     from .access import access
@@ -57,7 +58,7 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
     context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})
-    return file_response(content, renderer, name + renderer.extension)
+    return file_response(content, renderer, name + renderer.extension, inline=inline and fmt == "pdf")
 
 
 def record_link(form_id: str, record_id: int) -> str:

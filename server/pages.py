@@ -23,10 +23,10 @@ from . import context
 from .access import access, for_form, record_or_404, signed_in
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
+from .listing import across_forms, key_columns
 from .params import int_arg
 
 bp = Blueprint("pages", __name__)
-LIST_COLUMNS = 4
 NOT_FIELDS = ("csrf_token", "draft_id", "idempotency_key")     # posted with a form, not part of its data
 
 
@@ -67,7 +67,8 @@ def form_or_404(form_id: str):
 
 
 def nav(form) -> list:
-    links = [("表格 · 营销管理表单", url_for("pages.catalog")), ("我的草稿", url_for("drafts.mine"))]
+    links = [("表格 · 营销管理表单", url_for("pages.catalog")), ("我的草稿", url_for("drafts.mine")),
+             ("全部记录", url_for("pages.all_records"))]
     if access().can(form, "read"):
         links.append(("记录", url_for("pages.records", form_id=form.id)))
     if access().can_create(form):
@@ -205,13 +206,25 @@ def records(form_id):
         abort(403, description=str(exc))
     shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r)) for r in items]
     view_form = access().view(form, {"creator": None, "department": None})[0]
-    columns = view_form.summary_fields()[:LIST_COLUMNS]
+    columns = key_columns(view_form)
     context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown)})
     return render_template("records.html", form=form, items=shown, total=total, page=page,
                            pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
                            date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],
                            filters=query_args(query), can_export=access().can(form, "export"),
                            can_create=access().can_create(form))
+
+
+@bp.get("/records")
+@signed_in
+def all_records():
+    """全部记录: the newest records of every form the user may read, searched by text (编号, a name…)."""
+    q = request.args.get("q", "").strip()[:100]
+    found = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
+                         limit=current_per_page() * 2)
+    items = [{"form": form, "record": r, "data": access().view(form, r)[1]} for form, r in found]
+    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "shown": len(items)})
+    return render_template("all_records.html", items=items, q=q, key_columns=key_columns)
 
 
 def current_per_page() -> int:
@@ -254,13 +267,14 @@ def record(form_id, record_id):
     return render_template("record.html", form=view_form, form_id=form_id, record=dict(rec, data=data), rev=rev,
                            history=history, people=people, new=request.args.get("new") == "1",
                            editable=current is not None and access().allows(current, "update", rec),
-                           printable=access().allows(form, "print", rec), old_definition=form is not current)
+                           printable=access().allows(form, "print", rec), old_definition=form is not current,
+                           can_create=current is not None and access().can_create(current))
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>.<fmt>")
 @for_form("print")
 def download(form_id, record_id, fmt):
-    return download_response(form_id, record_id, fmt, int_arg("rev"))
+    return download_response(form_id, record_id, fmt, int_arg("rev"), inline=request.args.get("inline") == "1")
 
 
 @bp.get("/forms/<form_id>/blank.<fmt>")

@@ -85,7 +85,7 @@ ROUTES = {
     "pages.edit": ("record", "GET", "update"),
     "jobs.start": ("form", "POST", "export"),
     "drafts.save": ("form", "POST", "create"), "drafts.delete": ("form", "POST", "create"),
-    "drafts.mine": ("signed", "GET", None), "service_worker": ("open", "GET", None),
+    "drafts.mine": ("signed", "GET", None), "pages.all_records": ("signed", "GET", None), "service_worker": ("open", "GET", None),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
 }
