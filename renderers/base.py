@@ -55,7 +55,7 @@ def get(name: str) -> Renderer:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"未知的格式 '{name}',可用:{', '.join(sorted(_REGISTRY))}") from None
+        raise KeyError(f"未知的格式“{name}”，可用：{'、'.join(sorted(_REGISTRY))}") from None
 
 
 def names() -> list[str]:

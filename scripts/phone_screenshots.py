@@ -17,6 +17,7 @@ def main(out=ROOT / "docs" / "phone"):
     from waitress.server import create_server
 
     from server.app import create_app
+    from tests.browser_helpers import fill_line_items
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.people import admin_token
     tmp = Path(tempfile.mkdtemp())
@@ -35,13 +36,7 @@ def main(out=ROOT / "docs" / "phone"):
             page.fill('[name="customer_name"]', "华联超市")
             page.fill('[name="contact"]', "王芳")
             page.fill('[name="order_date"]', "2026-11-27")
-            for i, (name, qty, price) in enumerate([("洗衣粉", "3", "12.5"), ("肥皂", "10", "2.05"),
-                                                    ("牙膏", "2", "8.8")]):
-                if page.locator(f'[name="items.{i}.product_name"]').count() == 0:
-                    page.click("button.add-row")
-                page.fill(f'[name="items.{i}.product_name"]', name)
-                page.fill(f'[name="items.{i}.quantity"]', qty)
-                page.fill(f'[name="items.{i}.unit_price"]', price)
+            fill_line_items(page)
             page.locator("table.items").scroll_into_view_if_needed()
             page.screenshot(path=str(out / "fill.png"))
             page.screenshot(path=str(out / "fill-full.png"), full_page=True)

@@ -52,7 +52,7 @@ def _pairs(payload) -> list:
     pairs = payload.get("pairs") if isinstance(payload, dict) else None
     if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
                                               and isinstance(p[1], str) for p in pairs):
-        raise ApiError(400, "草稿内容应为 [名称, 值] 的列表。")
+        raise ApiError(400, "草稿内容应为“名称、值”成对的列表。")
     return pairs
 
 

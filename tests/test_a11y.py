@@ -55,12 +55,10 @@ def test_keyboard_order_is_the_paper_order_and_errors_are_announced(live_server,
     fields = [n for n in dict.fromkeys(paper)]
     assert seen == fields[:len(seen)], (seen, fields[:len(seen)])
     # an error the server finds is tied to its field and announced
-    page.fill('[name="customer_name"]', "华联超市")
-    page.fill('[name="order_date"]', "2026-11-27")
-    page.fill('[name="phone"]', "12345678")
-    page.fill('[name="items.0.product_name"]', "洗衣粉")
-    page.fill('[name="items.0.quantity"]', "1")
-    page.fill('[name="items.0.unit_price"]', "1")
+    typed = {"customer_name": "华联超市", "order_date": "2026-11-27", "phone": "12345678",
+             "items.0.product_name": "洗衣粉", "items.0.quantity": "1", "items.0.unit_price": "1"}
+    for name, value in typed.items():
+        page.fill(f'[name="{name}"]', value)
     page.click("#biaoge-form button[type=submit]")
     page.wait_for_selector("#e-phone")
     assert page.get_attribute('[name="phone"]', "aria-describedby") == "e-phone"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .browser_helpers import fill_line_items
+
 PHONE = {"width": 390, "height": 844}
 
 # what the page measures of itself: its scroll width and the visible controls lower than 40 px
@@ -59,16 +61,11 @@ def test_an_order_on_a_phone(live_server, phone):
     phone.goto(f"{live_server}/forms/order_form")
     phone.fill('[name="customer_name"]', "华联超市")
     phone.fill('[name="order_date"]', "2026-11-27")
-    items = [("洗衣粉", "3", "12.5"), ("肥皂", "10", "2.05"), ("牙膏", "2", "8.8")]
-    for i, (name, qty, price) in enumerate(items):
-        if phone.locator(f'[name="items.{i}.product_name"]').count() == 0:
-            phone.click("button.add-row")
-        # each row is a card: its fields are labelled on the card itself
+
+    def labelled(i):          # each row is a card: its fields are labelled on the card itself
         card = phone.locator("table.items tbody tr").nth(i)
         assert card.locator("label.cell-label", has_text="商品名称").is_visible()
-        phone.fill(f'[name="items.{i}.product_name"]', name)
-        phone.fill(f'[name="items.{i}.quantity"]', qty)
-        phone.fill(f'[name="items.{i}.unit_price"]', price)
+    fill_line_items(phone, each_row=labelled)
     assert phone.text_content('output[name="items.2.amount"]') == "17.60"
     assert phone.text_content('output[name="total"]') == "75.60"
     assert phone.text_content('output[name="total_in_words"]') == "柒拾伍元陆角"
