@@ -20,7 +20,7 @@ def record_id(app):
                                                      creator="admin", department="总经理办公室")["id"]
 
 
-def test_axe_finds_no_serious_violation(live_server, browser, app, record_id):
+def test_axe_finds_no_serious_violation_and_the_keyboard_follows_the_paper(live_server, browser, app, record_id):
     assert AXE.exists(), "axe-core is installed by `make test` (npm ci in tests/js)"
     urls = ["/", *[f"/forms/{f}" for f in FILL], "/forms/order_form/records", f"/forms/order_form/records/{record_id}"]
     found = []
@@ -37,9 +37,13 @@ def test_axe_finds_no_serious_violation(live_server, browser, app, record_id):
                     found.append((width, url, v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]))
         context.close()
     assert not found, "\n".join(map(str, found))
+    page = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN", extra_http_headers={
+        "Authorization": f"Bearer {app.admin_token}"}).new_page()
+    _keyboard_order_is_the_paper_order_and_errors_are_announced(live_server, page)
+    page.context.close()
 
 
-def test_keyboard_order_is_the_paper_order_and_errors_are_announced(live_server, page):
+def _keyboard_order_is_the_paper_order_and_errors_are_announced(live_server, page):
     page.goto(f"{live_server}/forms/order_form")
     # the fields in the order the definition (the paper) lists them
     paper = page.evaluate("""() => [...document.querySelectorAll('#biaoge-form input:not([type=hidden]), '

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from tests.people import client_as
 
 HALF = {"inspect_date": "2026-11-20", "inspector": "张三", "dealer_name": "华联商贸有限公司",
         "contact": "王芳", "basic.organization": "总经理下设采购、销售、仓储三部", "basic.employees": "35"}
@@ -48,9 +48,10 @@ def test_half_a_form_survives_a_reload_and_leaving_asks(live_server, page, app):
     assert other.input_value('[name="address"]') == "上海市长宁区"
     other.context.close()
     page.remove_listener("dialog", on_dialog)
+    _submitting_forgets_the_draft_and_drafts_are_bounded(app, client_as(app, app.admin_token))
 
 
-def test_submitting_forgets_the_draft_and_drafts_are_bounded(app, client):
+def _submitting_forgets_the_draft_and_drafts_are_bounded(app, client):
     from server import drafts
     pairs = [["customer_name", "华联超市"], ["order_date", "2026-11-27"], ["items.0.product_name", "洗衣粉"],
              ["items.0.quantity", "2"], ["items.0.unit_price", "3"]]

@@ -2,11 +2,13 @@
 required fields each part still lacks, and an action bar (提交 / 保存草稿) that stays on screen."""
 from __future__ import annotations
 
-import pytest
+
+def test_the_section_index_follows_and_counts(live_server, browser, app):
+    for width in (1280, 390):
+        _at_width(live_server, browser, app, width)
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-def test_the_section_index_follows_and_counts(live_server, browser, app, width):
+def _at_width(live_server, browser, app, width):
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN",
                                   extra_http_headers={"Authorization": f"Bearer {app.admin_token}"})
     page = context.new_page()

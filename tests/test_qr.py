@@ -15,6 +15,7 @@ pytestmark = pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which(
 
 
 def _decode(pdf: bytes, tmp_path) -> list[str]:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "r.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"),
                     str(tmp_path / "page")], check=True)
@@ -29,7 +30,7 @@ def _record(app, form_id):
     return records.save_new(form, sample_submission(form, seed=2, rows=3), creator="admin", department="总经理办公室")
 
 
-def test_the_pdf_carries_a_qr_code_of_the_records_link_and_number(app, client, tmp_path, form_id="order_form"):
+def _the_pdf_carries_a_qr_code_of_the_records_link_and_number(app, client, tmp_path, form_id="order_form"):
     app.config["PUBLIC_URL"] = "https://biaoge.example.cn/"
     rec = _record(app, form_id)
     r = client.get(f"/forms/{form_id}/records/{rec['id']}.pdf")
@@ -42,7 +43,8 @@ def test_the_pdf_carries_a_qr_code_of_the_records_link_and_number(app, client, t
     assert rec["number"].startswith("DH-") and rec["number"] in codes[0]
 
 
-def test_without_a_public_address_the_code_says_where_the_request_came(app, client, tmp_path):
+def _without_a_public_address_the_code_says_where_the_request_came(app, client, tmp_path):
+    app.config["PUBLIC_URL"] = None
     rec = _record(app, "order_form")
     r = client.get(f"/forms/order_form/records/{rec['id']}.pdf", base_url="http://10.0.0.8:8000")
     assert _decode(r.data, tmp_path) == [f"http://10.0.0.8:8000/forms/order_form/records/{rec['id']}?no={rec['number']}"]
@@ -62,7 +64,7 @@ def test_a_blank_form_has_no_code_and_a_filled_one_has_it_on_its_first_page_only
     assert all(not s.cssselect("div.qr") for s in sheets[1:])
 
 
-def test_the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path):
+def _the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path):
     import io
 
     from openpyxl import load_workbook
@@ -77,6 +79,13 @@ def test_the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path
     _, _, max_col, _ = range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))
     marker = image.anchor._from
     assert marker.row == 0 and marker.col + 1 <= max_col            # inside the print area, first row
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "qr.png").write_bytes(image._data())
     out = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "qr.png")], capture_output=True, text=True)
     assert out.stdout.split() == [f"https://biaoge.example.cn/forms/order_form/records/{rec['id']}?no={rec['number']}"]
+
+
+def test_printed_records_carry_their_qr_code(app, client, tmp_path):
+    _the_pdf_carries_a_qr_code_of_the_records_link_and_number(app, client, tmp_path / "a")
+    _the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path / "b")
+    _without_a_public_address_the_code_says_where_the_request_came(app, client, tmp_path / "c")
