@@ -305,10 +305,12 @@ def _store(location):
 @click.option("--store", "store_location", default=os.environ.get("BIAOGE_STORE"),
               help="记录存放处：目录或 postgresql:// 地址，默认为 --data / where records are stored")
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, schemas, data, store_location, threads):
+@click.option("--public-url", default=os.environ.get("BIAOGE_PUBLIC_URL"),
+              help="员工访问本服务的地址（印在每张记录的二维码里），例如 https://biaoge.example.cn / public base URL")
+def serve(host, port, schemas, data, store_location, threads, public_url):
     from server.serve import serve as run
     _catalog(schemas)
-    run(host, port, schemas, data, threads, store=store_location)
+    run(host, port, schemas, data, threads, store=store_location, public_url=public_url)
 
 
 from . import export  # noqa: E402,F401  (registers `biaoge export`)

@@ -18,6 +18,7 @@ class Filled:
     number: str = ""
     created: str = ""          # ISO date of submission
     void: str = ""             # "作废" when the record is voided: printed across it (and beside its 编号)
+    link: str = ""             # the record's address (printed as a QR code with the 编号); "" when it has none
 
 
 class DoesNotFit(ValueError):
@@ -55,7 +56,7 @@ def get(name: str) -> Renderer:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"未知的格式 '{name}',可用:{', '.join(sorted(_REGISTRY))}") from None
+        raise KeyError(f"未知的格式“{name}”，可用：{'、'.join(sorted(_REGISTRY))}") from None
 
 
 def names() -> list[str]:

@@ -44,11 +44,12 @@ class HtmlRenderer(Renderer):
         return self.page(form, values=record.data if record else None).encode("utf-8")
 
     def page(self, form, values=None, errors=None, action="", csrf_token="", hidden=None, notice="",
-             links=(), title_suffix="", assets=None, nonce="") -> str:
+             links=(), title_suffix="", assets=None, nonce="", online=None) -> str:
         """The whole page. `errors` are the engine's {path, message} dicts. `assets` maps an asset name
         (form.css, expr-runtime.js, form.js) to its URL for a served page; without it the page carries
         them inline (a file that stands alone). `nonce` is the Content-Security-Policy nonce of the one
-        script that must be inline: the form's formulas."""
+        script that must be inline: the form's formulas. `online` (a served page): where its 草稿 is
+        saved {draft_url, draft_id, form_key, restore, sw} (drafts.js)."""
         values = values or {}
         error_map = {e["path"].strip("/").replace("/", "."): e["message"] for e in (errors or [])}
         computed, formulas, conditions = [], {}, []
@@ -76,7 +77,7 @@ class HtmlRenderer(Renderer):
             view=lambda f, path, value, in_row=False: FieldView(f, path, value, error_map,
                                                                 f.required and not in_row, formulas),
             table_rows=_table_rows, assets=assets, inline=(lambda name: asset(name)) if not assets else None,
-            init_script=script, nonce=nonce, field_name=field_name)
+            init_script=script, nonce=nonce, field_name=field_name, online=online or {})
 
 
 def _js_entry(entry: dict) -> str:

@@ -21,6 +21,7 @@ from forms.paper import PAPER_MM, paper_chars
 from .base import Filled, Renderer, register
 from .charts import form_chart
 from .layout import Grid, SectionBlock, TableBlock, build_layout, display, text_parts
+from . import qr
 from .templating import asset, environment
 from .textwidth import lines_needed, text_width
 
@@ -464,7 +465,8 @@ class PrintHtmlRenderer(Renderer):
             header=line_items(lay.header, data, record, room=room),
             signatures=line_items(lay.signatures, data, record, signed=True, room=room),
             intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
-            notes=[text_parts(t, form, data) for t in lay.notes])
+            notes=[text_parts(t, form, data) for t in lay.notes],
+            qr=Markup(qr.svg(qr.payload(record.link, record.number))) if record and record.link else "")
 
 
 

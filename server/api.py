@@ -83,14 +83,20 @@ def create_submission(form_id):
     result = check(form, payload)
     if not result.ok:
         raise ApiError(422, f"提交的数据有 {len(result.errors)} 处错误。", result.errors)
+    from . import idempotency
     from .approvals import after_create, refuse_approver_fields
     refuse_approver_fields(form, result.data)
-    rec = context.records().save_new(form, result.data, **stamp())
-    context.audit("create", form=form, record=rec["id"], detail={"via": "api"})
-    after_create(form, rec)
+
+    def make():
+        rec = context.records().save_new(form, result.data, **stamp())
+        context.audit("create", form=form, record=rec["id"], detail={"via": "api"})
+        after_create(form, rec)
+        return rec
+    record_id, made = idempotency.create_once(form, idempotency.key_of(request), make)
+    rec = context.records().get_record(form.id, record_id)
     body = {**public(form, rec), "url": url_for("api.get_submission", form_id=form.id, record_id=rec["id"])}
     resp = jsonify(body)
-    resp.status_code = 201
+    resp.status_code = 201 if made else 200
     resp.headers["Location"] = body["url"]
     return resp
 

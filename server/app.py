@@ -13,7 +13,8 @@ HTTPS (served over HTTPS behind a proxy: Secure cookies and HSTS; env BIAOGE_HTT
 RENDER_SECONDS and RENDER_MEMORY_MB (the bounds of one large record's PDF or Excel),
 LOGIN_RATE (login attempts per address, e.g. "30 per minute"), API_RATE (API requests per
 token or address), RATELIMIT_STORAGE_URI (where the limits are counted: memory:// per process,
-redis://… shared by several processes).
+redis://… shared by several processes), PUBLIC_URL (the address people reach the server at,
+printed in each record's QR code; env BIAOGE_PUBLIC_URL; default: the address a request came to).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("BIAOGE_RATELIMIT_STORAGE", "memory://"),
         DASK_SCHEDULER=os.environ.get("BIAOGE_DASK_SCHEDULER") or None,
         ARCHIVE_JOB_THRESHOLD=200,
+        PUBLIC_URL=os.environ.get("BIAOGE_PUBLIC_URL") or None,
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -76,9 +78,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import jobs, voids
     jobs.register(app)
     voids.register(app)
-    from . import approvals, reports
+    from . import approvals, drafts, offline, reports
     reports.register(app)
     approvals.register(app)
+    drafts.register(app)
+    offline.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

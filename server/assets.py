@@ -12,7 +12,8 @@ from renderers.templating import asset
 from .access import public
 
 SERVED = {"form.css": "text/css", "form.js": "text/javascript", "expr-runtime.js": "text/javascript",
-          "records.js": "text/javascript"}
+          "records.js": "text/javascript", "drafts.js": "text/javascript",
+          "sections.js": "text/javascript"}
 
 
 @lru_cache(maxsize=None)
@@ -25,7 +26,7 @@ def asset_url(name: str) -> str:
 
 
 def fill_assets() -> dict:
-    return {name: asset_url(name) for name in ("form.css", "expr-runtime.js", "form.js")}
+    return {name: asset_url(name) for name in ("form.css", "expr-runtime.js", "form.js", "drafts.js", "sections.js")}
 
 
 def register(app) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, current_app
+from flask import Response, abort, current_app, request, url_for
 
 from renderers import base
 from renderers.base import DoesNotFit
@@ -31,16 +31,17 @@ def record_for_render(form_id: str, record_id: int, revision: int | None, action
     return rec, form, current
 
 
-def file_response(content: bytes, renderer, filename: str) -> Response:
+def file_response(content: bytes, renderer, filename: str, inline: bool = False) -> Response:
+    """The file to save (or, `inline`, to show in the browser: 打印 opens the PDF)."""
     resp = Response(content, mimetype=renderer.media_type.split(";")[0])
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+    resp.headers["Content-Disposition"] = (f"{'inline' if inline else 'attachment'}; filename=\"{ascii_name}\"; "
                                            f"filename*=UTF-8''{quote(filename)}")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
-def download_response(form_id: str, record_id: int, fmt: str, revision: int | None) -> Response:
+def download_response(form_id: str, record_id: int, fmt: str, revision: int | None, inline: bool = False) -> Response:
     if fmt not in FORMATS:
         abort(404)
     from .access import access
@@ -52,7 +53,8 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     renderer = base.get(fmt)
     from services.voiding import voided
     record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10],
-                         void="作废" if voided(context.store(), form_id, record_id) else "")
+                         void="作废" if voided(context.store(), form_id, record_id) else "",
+                         link=record_link(form_id, record_id))
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"
@@ -62,7 +64,14 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
     context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})
-    return file_response(content, renderer, name + renderer.extension)
+    return file_response(content, renderer, name + renderer.extension, inline=inline and fmt == "pdf")
+
+
+def record_link(form_id: str, record_id: int) -> str:
+    """The record's address for people: PUBLIC_URL (the address staff reach the server at, e.g. behind
+    a proxy) when configured, else the address this request came to."""
+    root = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    return root + url_for("pages.record", form_id=form_id, record_id=record_id)
 
 
 def render_limits() -> RenderLimits:

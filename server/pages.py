@@ -27,10 +27,11 @@ from .access import access, for_form, record_or_404, signed_in
 from .approvals import after_create, refuse_approver_fields, refuse_locked, shown_data
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
+from .listing import across_forms, key_columns
 from .params import int_arg
 
 bp = Blueprint("pages", __name__)
-LIST_COLUMNS = 4
+NOT_FIELDS = ("csrf_token", "draft_id", "idempotency_key")     # posted with a form, not part of its data
 
 
 # ---------------------------------------------------------------- CSRF
@@ -70,7 +71,8 @@ def form_or_404(form_id: str):
 
 
 def nav(form) -> list:
-    links = [("表格 · 营销管理表单", url_for("pages.catalog"))]
+    links = [("表格 · 营销管理表单", url_for("pages.catalog")), ("我的草稿", url_for("drafts.mine")),
+             ("全部记录", url_for("pages.all_records"))]
     if access().can(form, "read"):
         links.append(("记录", url_for("pages.records", form_id=form.id)))
     if access().can_create(form):
@@ -79,15 +81,21 @@ def nav(form) -> list:
     return links
 
 
-def fill_page(form, values=None, errors=None, action=None, status=200, suffix=""):
+def fill_page(form, values=None, errors=None, action=None, status=200, suffix="", notice="", draft_id=""):
+    """The fill page as served: new records autosave as 草稿 and may be submitted offline (drafts.js)."""
+    creating = action is None
+    online = {"draft_url": url_for("drafts.save", form_id=form.id, draft_id="__id__") if creating else "",
+              "draft_id": draft_id or request.form.get("draft_id", ""), "form_key": form.id if creating else "",
+              "restore": creating and values is None, "sw": url_for("service_worker")}
     html = base.get("html").page(form, values=values, errors=errors, csrf_token=csrf_token(),
                                  action=action or url_for("pages.fill", form_id=form.id), links=nav(form),
-                                 title_suffix=suffix, assets=fill_assets(), nonce=request.csp_nonce)
+                                 title_suffix=suffix, assets=fill_assets(), nonce=request.csp_nonce, notice=notice,
+                                 online=online)
     return html, status
 
 
 def posted_pairs() -> list:
-    return [(k, v) for k, values in request.form.lists() if k != "csrf_token" for v in values]
+    return [(k, v) for k, values in request.form.lists() if k not in NOT_FIELDS for v in values]
 
 
 def stamp() -> dict:
@@ -135,7 +143,15 @@ def new_record_form(form):
 @bp.get("/forms/<form_id>")
 @for_form("create")
 def fill(form_id):
-    return fill_page(new_record_form(form_or_404(form_id)))
+    """The form to fill; ?draft=<id> resumes one of the user's 草稿 (server/drafts.py)."""
+    from .drafts import draft_pairs
+    form = new_record_form(form_or_404(form_id))
+    draft_id = request.args.get("draft", "")
+    pairs = draft_pairs(form.id, draft_id) if draft_id else None
+    if draft_id and pairs is None:
+        return fill_page(form, notice="没有找到这份草稿（可能已提交或已被替换），请重新填写。", status=404)
+    return fill_page(form, values=unflatten(form, pairs) if pairs else None, draft_id=draft_id if pairs else "",
+                     notice="已恢复草稿，可继续填写。" if pairs else "")
 
 
 @bp.post("/forms/<form_id>")
@@ -149,13 +165,19 @@ def submit(form_id):
     result = check(form, data)
     if not result.ok:
         return fill_page(shown, values=data, errors=result.errors, status=422)
-    try:
+    from . import drafts, idempotency
+
+    def make():
         record = context.records().save_new(form, result.data, **stamp())
+        context.audit("create", form=form, record=record["id"])
+        after_create(form, record)
+        return record
+    try:
+        record_id, _ = idempotency.create_once(form, idempotency.key_of(request), make)
     except Held as exc:    # the unit is held by another record: say who, on the page as filled
         return fill_page(shown, values=data, errors=[exc.error()], status=exc.status)
-    context.audit("create", form=form, record=record["id"])
-    after_create(form, record)
-    return redirect(url_for("pages.record", form_id=form.id, record_id=record["id"], new=1), code=303)
+    drafts.forget(form.id, request.form.get("draft_id"))
+    return redirect(url_for("pages.record", form_id=form.id, record_id=record_id, new=1), code=303)
 
 
 @bp.post("/forms/<form_id>/upload")
@@ -198,13 +220,25 @@ def records(form_id):
     shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r),
                   void=void_marks.get(r["id"])) for r in items]
     view_form = access().view(form, {"creator": None, "department": None})[0]
-    columns = view_form.summary_fields()[:LIST_COLUMNS]
+    columns = key_columns(view_form)
     context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown)})
     return render_template("records.html", form=form, items=shown, total=total, page=page,
                            pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
                            date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],
                            filters=query_args(query), can_export=access().can(form, "export"),
                            can_create=access().can_create(form))
+
+
+@bp.get("/records")
+@signed_in
+def all_records():
+    """全部记录: the newest records of every form the user may read, searched by text (编号, a name…)."""
+    q = request.args.get("q", "").strip()[:100]
+    found = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
+                         limit=current_per_page() * 2)
+    items = [{"form": form, "record": r, "data": access().view(form, r)[1]} for form, r in found]
+    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "shown": len(items)})
+    return render_template("all_records.html", items=items, q=q, key_columns=key_columns)
 
 
 def current_per_page() -> int:
@@ -251,13 +285,14 @@ def record(form_id, record_id):
                            can_void=mark is None and current is not None and access().allows(current, "void", rec),
                            void_text=describe(mark) if mark else "", max_reason=MAX_REASON,
                            editable=mark is None and current is not None and access().allows(current, "update", rec),
-                           printable=access().allows(form, "print", rec), old_definition=form is not current)
+                           printable=access().allows(form, "print", rec), old_definition=form is not current,
+                           can_create=current is not None and access().can_create(current))
 
 
 @bp.get("/forms/<form_id>/records/<int:record_id>.<fmt>")
 @for_form("print")
 def download(form_id, record_id, fmt):
-    return download_response(form_id, record_id, fmt, int_arg("rev"))
+    return download_response(form_id, record_id, fmt, int_arg("rev"), inline=request.args.get("inline") == "1")
 
 
 @bp.get("/forms/<form_id>/blank.<fmt>")

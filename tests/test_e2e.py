@@ -1,6 +1,7 @@
 """End to end in a real browser (Debian's chromium via Playwright) against the
 server under waitress: fill 商品订货单, watch the totals, submit, download the PDF;
 then an invalid form shows the Chinese error beside its field."""
+from .browser_helpers import fill_line_items
 from .render_helpers import pdf_pages, squash
 
 
@@ -11,13 +12,7 @@ def test_order_form_in_a_browser(live_server, page):
     page.fill('[name="contact"]', "王芳")
     page.fill('[name="order_date"]', "2026-11-27")
     page.check('input[name="pay_method"][value="现金"]')
-    items = [("洗衣粉", "3", "12.5"), ("肥皂", "10", "2.05"), ("牙膏", "2", "8.8")]
-    for i, (name, qty, price) in enumerate(items):
-        if page.locator(f'[name="items.{i}.product_name"]').count() == 0:
-            page.click("button.add-row")
-        page.fill(f'[name="items.{i}.product_name"]', name)
-        page.fill(f'[name="items.{i}.quantity"]', qty)
-        page.fill(f'[name="items.{i}.unit_price"]', price)
+    fill_line_items(page)
     assert page.text_content('output[name="items.2.amount"]') == "17.60"
     assert page.text_content('output[name="total"]') == "75.60"
     assert page.text_content('output[name="total_in_words"]') == "柒拾伍元陆角"

@@ -5,7 +5,7 @@ import pytest
 
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "pay_method": "现金",
          "items": [{"product_name": "洗衣粉", "quantity": 3, "unit_price": 12.5}]}
-SAMPLE = {"form_id": "order_form", "record_id": "1", "fmt": "pdf", "name": "form.css", "job_id": "0" * 32}
+SAMPLE = {"form_id": "order_form", "record_id": "1", "fmt": "pdf", "name": "form.css", "job_id": "0" * 32, "draft_id": "d" * 16}
 
 
 def check_headers(r, url, cached=False):

@@ -90,6 +90,8 @@ ROUTES = {
     "voids.void_page": ("record", "POST", "void"), "voids.void_api": ("record", "POST", "void"),
     "reports.generate_report": ("form", "POST", "create"), "reports.submit_generated": ("form", "POST", "create"),
     "reports.sources": ("record", "GET", "read"), "reports.records_chart": ("form", "GET", "read"),
+    "drafts.save": ("form", "POST", "create"), "drafts.delete": ("form", "POST", "create"),
+    "drafts.mine": ("signed", "GET", None), "pages.all_records": ("signed", "GET", None), "service_worker": ("open", "GET", None),
     # an archive job is its owner's (and administrators'); a job id nobody owns is not there
     "jobs.page": ("job", "GET", None), "jobs.api": ("job", "GET", None), "jobs.download": ("job", "GET", None),
     # approvals: the inboxes are everyone's own; a record's flow reads as the record does; a decision

@@ -14,7 +14,10 @@ def _deliver(app, day, lines, department, creator):
     result = check(form, {"ship_date": day, "customer_name": "甲商贸", "address": "上海", "ship_method": "公司配送",
                           "items": items})
     assert result.ok, result.errors
-    return records.save_new(form, result.data, creator=creator, department=department)
+    rec = records.save_new(form, result.data, creator=creator, department=department)
+    # 商品发货单 has an approval flow: only approved shipments count in the 发货日报表
+    records.store.put_doc("flow", f"delivery_note:{rec['id']}", {"state": "已通过"})
+    return rec
 
 
 def _pairs(page: str) -> dict:
@@ -72,6 +75,10 @@ def test_generate_submit_trace_back_and_refuse(app, client):
     again = _pairs(page)
     assert again["items.0.delivery_no"] == b["number"] and not again.get("items.1.delivery_no")
     del app.extensions["biaoge.record_state"]
+    # the real states: a 发货单 voided (its void mark) or still 审批中 no longer counts
+    app.extensions["biaoge.records"].store.put_doc("void", f"delivery_note:{a['id']}", {"reason": "录错"})
+    page = client.post("/forms/shipment_daily_report/generate", data={"period": "2026-11-27"}).get_data(as_text=True)
+    assert _pairs(page)["items.0.delivery_no"] == b["number"] and not _pairs(page).get("items.1.delivery_no")
 
     # a bad period, a form without sources: said in Chinese, a 400
     r = client.post("/forms/shipment_monthly_report/generate", data={"period": "2026-13"})

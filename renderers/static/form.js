@@ -168,13 +168,17 @@
     var rows = tbody.querySelectorAll("tr[data-row]");
     var re = new RegExp("^" + tableName.replace(/\./g, "\\.") + "\\.(\\d+|__i__)\\.");
     for (var i = 0; i < rows.length; i++) {
-      var seq = rows[i].querySelector("td.seq");
+      var seq = rows[i].querySelector("td.seq .n");
       if (seq) seq.textContent = String(i + 1);
       var named = rows[i].querySelectorAll("[name]");
       for (var j = 0; j < named.length; j++) {
         var el = named[j], n = el.getAttribute("name").replace(re, tableName + "." + i + ".");
         el.setAttribute("name", n);
         if (el.id) el.id = "f-" + n;
+      }
+      var labels = rows[i].querySelectorAll("label[for]");
+      for (var k = 0; k < labels.length; k++) {
+        labels[k].setAttribute("for", "f-" + labels[k].getAttribute("for").slice(2).replace(re, tableName + "." + i + "."));
       }
     }
   }
@@ -196,6 +200,15 @@
         again();
         var first = tbody.lastElementChild.querySelector("input, select, textarea");
         if (first) first.focus();
+      } else if (t.classList.contains("move-up") || t.classList.contains("move-down")) {
+        var row = t.closest("tr"), body = row.parentNode;
+        var other = t.classList.contains("move-up") ? row.previousElementSibling : row.nextElementSibling;
+        if (!other) return;
+        if (t.classList.contains("move-up")) body.insertBefore(row, other);
+        else body.insertBefore(other, row);
+        renumber(body, t.closest("table").getAttribute("data-table"));
+        again();
+        t.focus();
       } else if (t.classList.contains("remove-row")) {
         var tr = t.closest("tr"), table = t.closest("table");
         var tb = table.querySelector("tbody");

@@ -1,3 +1,40 @@
+/* biaoge records list: columns sort when their header is clicked (within the page shown: by the
+ * cell's data-sort value when it has one — numbers as numbers — else by its text). */
+(function () {
+  "use strict";
+  var tables = document.querySelectorAll("table.sortable");
+  Array.prototype.forEach.call(tables, function (table) {
+    var heads = table.querySelectorAll("thead th");
+    Array.prototype.forEach.call(heads, function (th, col) {
+      if (th.classList.contains("nosort")) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var down = th.getAttribute("aria-sort") === "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", down ? "descending" : "ascending");
+        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        var key = function (tr) {
+          var td = tr.cells[col];
+          if (!td) return "";
+          var v = td.hasAttribute("data-sort") ? td.getAttribute("data-sort") : td.textContent.trim();
+          return v !== "" && isFinite(Number(v)) ? Number(v) : v;
+        };
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b), r;
+          if (typeof x === "number" && typeof y === "number") r = x - y;
+          else r = String(x).localeCompare(String(y), "zh-CN");
+          return down ? -r : r;
+        });
+        rows.forEach(function (tr) { body.appendChild(tr); });
+      });
+    });
+  });
+})();
+
 /* biaoge records list: the archive download, with its progress and its outcome said in words.
  * Without this script the link still downloads the zip; with it, a download that breaks off
  * (the server cuts a failed archive short) is reported as failed instead of leaving a bad file. */

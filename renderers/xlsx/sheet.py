@@ -398,6 +398,19 @@ class FormSheet:
                 rules.setdefault(rule.field.path, []).append((formula, rule.message))
         return rules
 
+    def qr_code(self):
+        """The record's QR code (renderers/qr.py) in the print area's top right corner, over the title row."""
+        if self.record is None or not self.record.link:
+            return
+        import io
+
+        from openpyxl.drawing.image import Image
+
+        from .. import qr
+        image = Image(io.BytesIO(qr.png(qr.payload(self.record.link, self.record.number), scale=4)))
+        image.width = image.height = 60            # px at 96 dpi: 16 mm, as on the PDF
+        self.ws.add_image(image, f"{get_column_letter(self.ncols)}1")
+
     def page_setup(self):
         ws = self.ws
         for i in range(1, self.ncols + 1):
@@ -406,6 +419,7 @@ class FormSheet:
         if self.title_rows:
             ws.print_title_rows = self.title_rows
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"
+        self.qr_code()
         ws.sheet_view.showGridLines = False
         ws.protection.sheet = True
         ws.protection.formatColumns = False
