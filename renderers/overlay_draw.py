@@ -21,7 +21,10 @@ FLOOR = 7.0                     # pt: the smallest a value may be shrunk to
 LINE = 1.35                     # the print CSS's line height
 WRAPPED = 1.15                  # line height of a text wrapped to fit a one-line box
 MM = 72 / 25.4
-TEXT_FONT = ("BiaogeUMing", "/usr/share/fonts/truetype/arphic/uming.ttc", 0)   # AR PL UMing CN
+# The values' face: AR PL UMing CN, the print CSS's body face (WenQuanYi Micro Hei was tried: its
+# CJK glyphs are composites, a subset of them came out no smaller).
+TEXT_FONT = ("BiaogeUMing", "/usr/share/fonts/truetype/arphic/uming.ttc", 0)
+FLOW_FONT = TEXT_FONT        # the face whose widths decide the flow engine's lines
 TICK = "√"
 _ASCENT, _DESCENT = 917 / 1024, 155 / 1024    # the face's hhea metrics (what Pango sets lines by)
 _lock = threading.Lock()
@@ -40,6 +43,7 @@ class Placed:
     size: float
     text: str
     spacing: float = 0.0        # character spacing in pt
+    fitted: bool = False        # shrunk or wrapped to fit (the flow engine would have grown its box)
 
 
 def font():
@@ -50,9 +54,31 @@ def font():
             from reportlab.pdfbase.ttfonts import TTFont
             name, path, index = TEXT_FONT
             f = TTFont(name, path, subfontIndex=index)
+            _slim(f.face)
             pdfmetrics.registerFont(f)
             _face["name"], _face["cmap"] = name, f.face.charToGlyph
     return _face["name"], _face["cmap"]
+
+
+def flow_width(text: str, size: float) -> float:
+    """Width of `text` in the print CSS's face (what the flow engine would make of it)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    font()
+    return stringWidth(text, FLOW_FONT[0], size)
+
+
+def _slim(face) -> None:
+    """Smaller, faster subsets: ReportLab copies the face's whole `name` table (kilobytes) into
+    every subset and slices its `glyf` table (megabytes) afresh for each; give it a minimal name
+    table and the glyf bytes once."""
+    from fontTools.ttLib.tables._n_a_m_e import table__n_a_m_e
+    names = table__n_a_m_e()
+    names.names = []
+    for nid, text in ((1, "AR PL UMing CN"), (2, "Light"), (4, "AR PL UMing CN Light"), (6, "ARPLUMingCN-Light")):
+        names.setName(text, nid, 3, 1, 0x409)
+    tables = {"name": names.compile(None), "glyf": face.get_table("glyf")}
+    original = face.get_table
+    face.get_table = lambda tag: tables[tag] if tag in tables else original(tag)
 
 
 def width(text: str, size: float, spacing: float = 0.0) -> float:
@@ -100,7 +126,7 @@ def place(value, box, unit_box=None) -> list:
         if unit_box is not None:
             x1 = min(x1, unit_box.x - MM)
     room = x1 - x0
-    if value.line and width(text, value.size) > box.w - 2 * MM:
+    if value.line and flow_width(text, value.size) > box.w - 2 * MM:
         # the flow engine would widen the item and move the line's others: it lays this one out
         raise DoesNotFitBox(f"{text[:20]!r} is wider than its blank")
     size = value.size
@@ -125,7 +151,8 @@ def place(value, box, unit_box=None) -> list:
     for i, t in enumerate(lines):
         w = width(t, size, sp) - sp     # the last letter's spacing is not part of the run's width
         x = x1 - w if value.align == "right" else (x0 + x1 - w) / 2 if value.align == "center" else x0
-        out.append(Placed(x, first + i * lead, size, t, sp))
+        out.append(Placed(x, first + i * lead, size, t, sp,
+                          fitted=size < value.size or (len(lines) > 1 and not value.tall)))
     return out
 
 
