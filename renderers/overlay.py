@@ -13,22 +13,26 @@ Calibration; with no record, the calibration page (a mm grid and crosshairs at k
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections import OrderedDict
 
 from .base import DoesNotFit, Filled, Renderer, register
-from .overlay_draw import MM, Calibration, DoesNotFitBox, draw, font, runs_of
+from pypdf.generic import NameObject
+
+from .overlay_draw import MM, Calibration, DoesNotFitBox, Placed, draw, font, runs_of
 from .overlay_frame import Frame, NoFrame, frame_of, split
 from .pdf import PdfRenderer
 
 XOBJECT = "/BiaogeBlank"          # the frame's name in each page's resources
 MARKER = "/BiaogeFrame"           # on the XObject: the frame's key (archives embed it once)
+VALUES = "/BiaogeValues"          # in the catalog: the values' runs (archives draw them all at once)
 
 
 def layers(form, record: Filled, title: str = ""):
     """(frame, values layer PDF) of a record; NoFrame / DoesNotFitBox when it does not fit."""
-    htmls, values = split(form, record)
-    frame = frame_of(form, htmls)
+    view, values = split(form, record)
+    frame = frame_of(form, view)
     runs = [runs_of(values, boxes) for boxes in frame.pages]
     return frame, runs
 
@@ -36,7 +40,7 @@ def layers(form, record: Filled, title: str = ""):
 def two_layer(form, record: Filled) -> bytes:
     title = form.title + (f" {record.number}" if record.number else "")
     frame, runs = layers(form, record)
-    return join(frame, draw(runs, frame.size, title), title)
+    return join(frame, draw(runs, frame.size, title), title, runs)
 
 
 def engine_for(form, record: Filled) -> str:
@@ -81,8 +85,9 @@ def _frame_xobjects(frame: Frame) -> list:
     return out
 
 
-def join(frame: Frame, overlay: bytes, title: str) -> bytes:
-    """The record's PDF: each values page with its frame page under it (as a Form XObject)."""
+def join(frame: Frame, overlay: bytes, title: str, runs: list | None = None) -> bytes:
+    """The record's PDF: each values page with its frame page under it (as a Form XObject); with
+    `runs`, those too, as JSON (so that a merged archive draws every record's values at once)."""
     from pypdf import PdfReader, PdfWriter
     xobjects = _frame_xobjects(frame)
     writer = PdfWriter()
@@ -90,10 +95,29 @@ def join(frame: Frame, overlay: bytes, title: str) -> bytes:
         new = writer.add_page(page)
         ref = writer._add_object(xobjects[i].clone(writer))
         put_under(writer, new, ref)
+    if runs is not None:
+        writer._root_object[NameObject(VALUES)] = writer._add_object(runs_stream(runs, frame.size))
     writer.add_metadata({"/Title": title, "/Author": "biaoge"})
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def runs_stream(runs: list, size: tuple):
+    from pypdf.generic import DecodedStreamObject
+    stream = DecodedStreamObject()
+    stream.set_data(json.dumps({"size": size, "pages": [[[r.x, r.y, r.size, r.text, r.spacing] for r in page]
+                                                         for page in runs]}, ensure_ascii=False).encode())
+    return stream.flate_encode()
+
+
+def runs_of_pdf(reader) -> tuple | None:
+    """(page size, [[Placed]]) stored in a two-layer PDF, or None."""
+    ref = reader.trailer["/Root"].get(VALUES)
+    if ref is None:
+        return None
+    got = json.loads(ref.get_object().get_data())
+    return tuple(got["size"]), [[Placed(*r) for r in page] for page in got["pages"]]
 
 
 def put_under(writer, page, ref) -> None:
@@ -164,8 +188,8 @@ def calibration_page(form, calibration: Calibration | None = None) -> bytes:
     their mm position), moved by the calibration: print it on the pre-printed form, measure how far
     the crosshairs are off the printed boxes, enter that as the offset."""
     from reportlab.pdfgen import canvas
-    htmls, _ = split(form, Filled({}))
-    frame = frame_of(form, htmls)
+    view, _ = split(form, Filled({}))
+    frame = frame_of(form, view)
     w, h = frame.size
     cal = calibration or Calibration()
     buf = io.BytesIO()

@@ -50,6 +50,8 @@ def font():
     """(ReportLab font name, its glyph map): registered once per process."""
     with _lock:
         if not _face:
+            from reportlab import rl_config
+            rl_config.useA85 = 0      # binary streams: ASCII85 only makes them bigger and slower
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
             name, path, index = TEXT_FONT
@@ -185,8 +187,9 @@ class Calibration:
     scale: float = 1.0
 
 
-def draw(pages, size: tuple, title: str = "", calibration: Calibration | None = None) -> bytes:
-    """One PDF page per list of Placed runs (ReportLab; fonts subset and embedded; no dates)."""
+def draw(pages, size: tuple, title: str = "", calibration: Calibration | None = None, sizes=None) -> bytes:
+    """One PDF page per list of Placed runs (ReportLab; fonts subset and embedded; no dates);
+    `sizes`: each page's own size (else all are `size`)."""
     from reportlab.pdfgen import canvas
     name = font()[0]
     buf = io.BytesIO()
@@ -195,7 +198,10 @@ def draw(pages, size: tuple, title: str = "", calibration: Calibration | None = 
     c.setTitle(title)
     c.setAuthor("biaoge")
     cal = calibration or Calibration()
-    for runs in pages:
+    for n, runs in enumerate(pages):
+        if sizes is not None:
+            w, h = sizes[n]
+            c.setPageSize((w, h))
         c.saveState()
         # ReportLab's origin is the bottom left; the runs are from the top left
         c.translate(cal.dx * MM, h - cal.dy * MM)

@@ -67,8 +67,8 @@ class Frame:
     size: tuple     # page width, height in pt
 
 
-def split(form, record) -> tuple[list, list]:
-    """(frame HTML per copy, values) of a filled record; NoFrame when the frame cannot carry it."""
+def split(form, record) -> tuple[dict, list]:
+    """(the frame's view model, values) of a filled record; NoFrame when the frame cannot carry it."""
     ctx = sheet_context(form, record, build_layout(form).copies or [""])
     if len(ctx["pages"]) != 1:
         raise NoFrame("more than one page per copy")
@@ -120,10 +120,15 @@ def split(form, record) -> tuple[list, list]:
                 if it["value"] not in PLACEHOLDERS:   # a placeholder (　年　月　日) is part of the blank
                     values.append(Value(it["box"], str(it["value"] or ""), "left", line=True))
                     it["value"] = ""
-    htmls = [environment().get_template("print.html.j2").render(
+    return ctx, [v for v in values if v.text or v.ticks]
+
+
+def frame_html(form, ctx: dict) -> list:
+    """The frame's print HTML, one per copy."""
+    lay = ctx["lay"]
+    return [environment().get_template("print.html.j2").render(
         form=form, record=None, sheets=Markup(render_sheets(dict(ctx, copies=[label]))), css=asset("print.css"),
         paper=f"{lay.paper} {lay.orientation}") for label in ctx["copies"]]
-    return htmls, [v for v in values if v.text or v.ticks]
 
 
 def _align(cell: dict) -> str:
@@ -134,16 +139,19 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def frame_of(form, htmls: list) -> Frame:
-    """The laid-out frame of `htmls` (one per copy; cached per process by their digest)."""
-    key = hashlib.sha256("\0".join(htmls).encode()).hexdigest()
+def frame_of(form, ctx: dict) -> Frame:
+    """The laid-out frame of a frame view model (cached per process: by the form and the view
+    model's repr, which is all the frame's HTML is made of; the HTML is made only when missing)."""
+    key = hashlib.sha256(repr(sorted((k, v) for k, v in ctx.items() if k not in ("form", "lay", "record")))
+                         .encode()).hexdigest()
     with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    frame = _lay_out(form, htmls, key)
+        hit = _cache.get((id(form), key))
+        if hit is not None and hit[0] is form:
+            _cache.move_to_end((id(form), key))
+            return hit[1]
+    frame = _lay_out(form, frame_html(form, ctx), key)
     with _lock:
-        _cache[key] = frame
+        _cache[(id(form), key)] = (form, frame)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return frame

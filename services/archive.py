@@ -370,49 +370,55 @@ def _manifest_xlsx(rows) -> bytes:
 
 
 class _Merged:
-    """All records in one PDF, a bookmark per record (pages kept in memory by pypdf). A two-layer
-    page's frame (a Form XObject marked with its frame's key) is embedded once and shared by
-    every page drawn on it, so 1,000 records carry one copy of the grid and its fonts."""
+    """All records in one PDF, a bookmark per record. A two-layer record's frame (a Form XObject
+    marked with its frame's key) is embedded once and shared by every page drawn on it, and the
+    values of all two-layer records are drawn again in one ReportLab document (from the runs each
+    PDF carries), so their fonts are subset once: 1,000 records carry one grid and one font set.
+    Flow records' pages are copied as they are."""
 
     def __init__(self):
-        from pypdf import PdfWriter
-        self.writer = PdfWriter()
-        self.frames: dict = {}
+        self.items: list = []      # (title, reader, runs or None)
 
     def add(self, content: bytes, title: str) -> None:
         from pypdf import PdfReader
-        start = len(self.writer.pages)
+
+        from renderers.overlay import runs_of_pdf
         reader = PdfReader(io.BytesIO(content))
-        if not self._add_shared(reader):
-            self.writer.append(reader, import_outline=False)
-        self.writer.add_outline_item(title=title, page_number=start)
-
-    def _add_shared(self, reader) -> bool:
-        from pypdf.generic import DictionaryObject, NameObject
-
-        from renderers.overlay import MARKER, XOBJECT
-        frames = []
-        for page in reader.pages:
-            xobjects = page.get("/Resources", {}).get("/XObject", {})
-            frame = xobjects.get(XOBJECT)
-            if frame is None or MARKER not in frame.get_object():
-                return False
-            frames.append((xobjects, frame))
-        for page, (xobjects, frame) in zip(reader.pages, frames):
-            key = str(frame.get_object()[MARKER])
-            if key not in self.frames:
-                self.frames[key] = self.writer._add_object(frame.get_object().clone(self.writer))
-            xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
-            xobjects[NameObject(XOBJECT)] = DictionaryObject()     # not cloned with the page
-            new = self.writer.add_page(page)
-            new["/Resources"].get_object()["/XObject"].get_object()[NameObject(XOBJECT)] = self.frames[key]
-        return True
+        self.items.append((title, reader, runs_of_pdf(reader)))
 
     def bytes(self) -> bytes:
-        self.writer.add_metadata({"/Title": "归档合并", "/Author": "biaoge"})
+        from pypdf import PdfReader, PdfWriter
+
+        from renderers.overlay import MARKER, XOBJECT, put_under
+        writer = PdfWriter()
+        drawn = [got for _, _, got in self.items if got is not None]
+        values = PdfReader(io.BytesIO(draw_all(drawn))) if drawn else None
+        frames: dict = {}
+        k = 0
+        for title, reader, got in self.items:
+            start = len(writer.pages)
+            if got is None:
+                writer.append(reader, import_outline=False)
+            else:
+                for page in reader.pages:
+                    frame = page["/Resources"]["/XObject"][XOBJECT].get_object()
+                    key = str(frame[MARKER])
+                    if key not in frames:
+                        frames[key] = writer._add_object(frame.clone(writer))
+                    put_under(writer, writer.add_page(values.pages[k]), frames[key])
+                    k += 1
+            writer.add_outline_item(title=title, page_number=start)
+        writer.add_metadata({"/Title": "归档合并", "/Author": "biaoge"})
         buf = io.BytesIO()
-        self.writer.write(buf)
+        writer.write(buf)
         return buf.getvalue()
+
+
+def draw_all(drawn) -> bytes:
+    """Every two-layer record's values, page after page, in one ReportLab document."""
+    from renderers.overlay_draw import draw
+    pages = [(size, page) for size, record in drawn for page in record]
+    return draw([p for _, p in pages], pages[0][0], "归档合并", sizes=[s for s, _ in pages])
 
 
 class Progress:
