@@ -225,12 +225,15 @@ def calibration_page(form, calibration: Calibration | None = None) -> bytes:
             t.setFont(name, 6)
             t.textOut(f"{x / MM:.1f}, {y / MM:.1f} mm")
             c.drawText(t)
-    t = c.beginText()
-    t.setTextTransform(1, 0, 0, -1, 20 * MM, h / 2)
-    t.setFont(name, 9)
-    t.textOut(f"{form.title} 套打校准页：十字线应落在预印表格的格线交点上；偏差（向右、向下为正，单位毫米）"
-              f"填入“套打校准”。当前：X {cal.dx:+.1f}，Y {cal.dy:+.1f}，缩放 {cal.scale:.3f}")
-    c.drawText(t)
+    for k, line in enumerate((f"{form.title} 套打校准页：十字线应落在预印表格的格线交点上。",
+                              "偏差（向右、向下为正，单位毫米）填入“套打校准”后重印本页核对。",
+                              f"当前校准：X {cal.dx:+.1f} 毫米，Y {cal.dy:+.1f} 毫米，缩放 {cal.scale:.3f}")):
+        t = c.beginText()
+        t.setTextTransform(1, 0, 0, -1, 20 * MM, h / 2 + k * 14)
+        t.setFont(name, 10)
+        t.setCharSpace(0)
+        t.textOut(line)
+        c.drawText(t)
     c.showPage()
     c.save()
     return buf.getvalue()
