@@ -158,10 +158,11 @@ def place(value, box, unit_box=None) -> list:
     return out
 
 
-def place_tick(box, size: float = 10.5) -> Placed:
-    """A √ centred in an option's box."""
+def place_tick(box) -> Placed:
+    """A √ in an option's box: as tall as the box, centred across, its foot near the box's bottom."""
+    size = box.h
     w = width(TICK, size)
-    return Placed(box.x + (box.w - w) / 2, box.y + box.h / 2 + (_ASCENT - _DESCENT) / 2 * size * 0.9, size, TICK)
+    return Placed(box.x + (box.w - w) / 2, box.y + box.h * 0.84, size, TICK)
 
 
 def runs_of(values, page_boxes: dict) -> list:
