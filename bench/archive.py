@@ -1,7 +1,16 @@
-"""Archive throughput: the Dask LocalCluster beside the old process pool, and a second worker
-process joining a scheduler by hand (as a second host would).
+"""Archive throughput: the two-layer PDF engine beside the flow engine (default), or, with
+--scheduling, the Dask LocalCluster beside the old process pool and a second worker process
+joining a scheduler by hand (as a second host would).
 
-    .venv/bin/python bench/archive.py [--records 400] [--repeat 3] [--jobs 2]
+    .venv/bin/python bench/archive.py [--records 1000] [--repeat 2] [--jobs 2]
+    .venv/bin/python bench/archive.py --scheduling [--records 400] [--repeat 3] [--jobs 2]
+
+Engines (default): the same N records archived, each run a fresh subprocess (start-up included),
+by the two-layer engine with `jobs` workers and with one, and by the flow engine with `jobs`
+workers; then the merged PDF of all N (two-layer) against the sum of the single PDFs. Ends with
+`records_per_second=… flow_records_per_second=… peak_mb=… speedup_2_jobs=…` (medians).
+
+Scheduling (--scheduling):
 
 Stores N filled one-page 商品订货单 records in a fresh data folder. Every run is a fresh
 subprocess (so that the figures include start-up: the pool's or the cluster's worker processes
@@ -79,7 +88,7 @@ def pool_runner(jobs: int):
     return run
 
 
-def one(mode: str, data: str, jobs: int, scheduler: str | None) -> None:
+def one(mode: str, data: str, jobs: int, scheduler: str | None, engine: str = "pdf", merge: bool = False) -> None:
     """One archive in this (fresh) process; prints {"seconds", "records", "sha"} as JSON."""
     import hashlib
 
@@ -92,10 +101,20 @@ def one(mode: str, data: str, jobs: int, scheduler: str | None) -> None:
     buf = io.BytesIO()
     kw = {"runner": pool_runner(jobs)} if mode == "pool" else {"jobs": jobs, "scheduler": scheduler}
     start = time.perf_counter()
-    summary = write_archive(entries, definitions, buf, titles=titles, key_fields=keys, **kw)
+    summary = write_archive(entries, definitions, buf, titles=titles, key_fields=keys, engine=engine, merge=merge,
+                            **kw)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "records": summary.records,
-                      "sha": hashlib.sha256(buf.getvalue()).hexdigest()}))
+    out = {"seconds": seconds, "records": summary.records, "failed": summary.failed,
+           "sha": hashlib.sha256(buf.getvalue()).hexdigest()}
+    if merge:
+        import zipfile
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+            sizes = {i.filename: i.file_size for i in zf.infolist()}
+        out["merged_bytes"] = sizes.pop("合并.pdf")
+        singles = [v for k, v in sizes.items() if k.endswith(".pdf")]
+        out["singles_bytes"] = sum(singles)
+        out["single_median_bytes"] = statistics.median(singles)
+    print(json.dumps(out))
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -115,8 +134,11 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_one(mode: str, data: Path, jobs: int, scheduler: str | None = None) -> tuple[dict, float]:
-    cmd = [PY, __file__, "--one", mode, "--data", str(data), "--jobs", str(jobs)]
+def run_one(mode: str, data: Path, jobs: int, scheduler: str | None = None, engine: str = "pdf",
+            merge: bool = False) -> tuple[dict, float]:
+    cmd = [PY, __file__, "--one", mode, "--data", str(data), "--jobs", str(jobs), "--engine", engine]
+    if merge:
+        cmd.append("--merge")
     if scheduler:
         cmd += ["--scheduler", scheduler]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -149,17 +171,60 @@ def wait_workers(scheduler_file: Path, n: int, timeout: float = 60) -> str:
     return address
 
 
+def engines(args) -> None:
+    """Two-layer (jobs and 1 job) beside flow (jobs), interleaved runs; then the merged PDF."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        print(f"storing {args.records} records …", flush=True)
+        fill(tmp / "data", args.records)
+        runs = [("two-layer", "pdf2", args.jobs), ("two-layer", "pdf2", 1), ("flow", "pdf", args.jobs)]
+        times: dict = {r: [] for r in runs}
+        peaks: dict = {r: [] for r in runs}
+        for i in range(args.repeat):   # interleaved, so that a slow moment of the machine hits all
+            for run in runs:
+                result, peak = run_one("dask", tmp / "data", run[2], engine=run[1])
+                assert result["failed"] == 0, result
+                times[run].append(result["seconds"])
+                peaks[run].append(peak)
+                print(f"  {run[0]:<9} jobs={run[2]} run {i + 1}: {result['seconds']:.1f} s "
+                      f"({args.records / result['seconds']:.1f} records/s), peak {peak:.0f} MB", flush=True)
+        merged, _ = run_one("dask", tmp / "data", args.jobs, engine="pdf2", merge=True)
+    n = args.records
+    rate = {r: n / statistics.median(v) for r, v in times.items()}
+    two, two1, flow = runs
+    print(f"{n} records of 商品订货单, medians of {args.repeat} runs (start-up included; the machine is shared):")
+    print(f"  two-layer jobs={args.jobs}: {rate[two]:6.1f} records/s   peak {statistics.median(peaks[two]):.0f} MB")
+    print(f"  two-layer jobs=1: {rate[two1]:6.1f} records/s   peak {statistics.median(peaks[two1]):.0f} MB")
+    print(f"  flow      jobs={args.jobs}: {rate[flow]:6.1f} records/s   peak {statistics.median(peaks[flow]):.0f} MB")
+    print(f"  two-layer / flow: {rate[two] / rate[flow]:.1f}×;  jobs={args.jobs} / jobs=1: {rate[two] / rate[two1]:.2f}×")
+    share = merged["merged_bytes"] / merged["singles_bytes"]
+    print(f"  merged PDF {merged['merged_bytes'] / 1e6:.1f} MB against {merged['singles_bytes'] / 1e6:.1f} MB of single "
+          f"PDFs ({share:.3f}); a single PDF {merged['single_median_bytes'] / 1024:.1f} KB (median); archive with "
+          f"merge {n / merged['seconds']:.1f} records/s")
+    print(f"records_per_second={rate[two]:.1f} flow_records_per_second={rate[flow]:.1f} "
+          f"peak_mb={statistics.median(peaks[two]):.0f} speedup_2_jobs={rate[two] / rate[two1]:.2f} "
+          f"speedup_vs_flow={rate[two] / rate[flow]:.2f} merged_share={share:.3f} "
+          f"single_kb={merged['single_median_bytes'] / 1024:.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=400)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--records", type=int, default=None)
+    ap.add_argument("--repeat", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--scheduling", action="store_true", help="process pool / Dask / workers by hand (flow engine)")
     ap.add_argument("--one", choices=["pool", "dask", "manual"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--scheduler", help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="pdf", help=argparse.SUPPRESS)
+    ap.add_argument("--merge", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        return one(args.one, args.data, args.jobs, args.scheduler)
+        return one(args.one, args.data, args.jobs, args.scheduler, args.engine, args.merge)
+    if not args.scheduling:
+        args.records, args.repeat = args.records or 1000, args.repeat or 2
+        return engines(args)
+    args.records, args.repeat = args.records or 400, args.repeat or 3
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -148,19 +148,32 @@ def _read_json(path):
         raise click.ClickException(f"{path}:{exc.lineno}:{exc.colno}：不是有效的 JSON({exc.msg})")
 
 
-@main.command(help="把表单渲染为网页、PDF 或 Excel；不给 --data 时为空白表。\n\n"
-                   "Render a form (blank, or filled with --data) as html, print, pdf or xlsx.")
+@main.command(help="把表单渲染为网页、PDF 或 Excel；不给 --data 时为空白表。--overprint 只印数值（套打到预印表格上），"
+                   "不给 --data 时为套打校准页。\n\n"
+                   "Render a form (blank, or filled with --data) as html, print, pdf, pdf2 (two-layer) or xlsx; "
+                   "--overprint: the values alone for pre-printed forms (without --data: the calibration page).")
 @click.argument("form")
-@click.option("--format", "fmt", default="pdf", show_default=True, help="html | print | pdf | xlsx")
+@click.option("--format", "fmt", default="pdf", show_default=True, help="html | print | pdf | pdf2 | xlsx")
+@click.option("--overprint", is_flag=True, help="套打：只印数值 / values only, for pre-printed forms")
+@click.option("--offset-x", type=float, default=0.0, help="套打校准：向右偏移（毫米）/ mm to the right")
+@click.option("--offset-y", type=float, default=0.0, help="套打校准：向下偏移（毫米）/ mm down")
+@click.option("--scale", type=float, default=1.0, help="套打校准：缩放 / scale")
 @click.option("--data", type=click.Path(dir_okay=False), help="提交的数据 JSON / submission JSON")
 @click.option("--number", default="", help="编号，印在表头 / serial number to print")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出文件 / output file")
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
-def render(form, fmt, data, number, output, schemas):
+def render(form, fmt, data, number, output, schemas, overprint, offset_x, offset_y, scale):
     from datetime import date
 
     from renderers import base
+    from renderers.overlay_draw import Calibration
     definition = _form_or_fail(schemas, form)
+    options = {}
+    if overprint:
+        fmt = "overprint"
+        if not (-50 <= offset_x <= 50 and -50 <= offset_y <= 50 and 0.8 <= scale <= 1.2):
+            raise click.ClickException("套打校准超出范围：偏移应在 -50～50 毫米之间，缩放应在 0.8～1.2 之间。")
+        options["calibration"] = Calibration(offset_x, offset_y, scale)
     try:
         renderer = base.get(fmt)
     except KeyError as exc:
@@ -174,11 +187,11 @@ def render(form, fmt, data, number, output, schemas):
             raise click.ClickException(f"数据有 {len(result.errors)} 处错误，未生成文件。")
         record = base.Filled(result.data, number=number, created=date.today().isoformat())
     try:
-        content = renderer.render(definition, record)
-    except RuntimeError as exc:
+        content = renderer.render(definition, record, **options)
+    except (RuntimeError, base.DoesNotFit) as exc:
         raise click.ClickException(str(exc))
     target = Path(output) if output else Path("output") / f"{definition.id}{'-' + number if number else ''}" \
-        f"{'' if record else '-blank'}{renderer.extension}"
+        f"{'' if record else '-blank'}{'-overprint' if overprint else ''}{renderer.extension}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     click.echo(f"已生成 {target}({len(content) // 1024 + 1} KB)")

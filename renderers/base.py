@@ -66,4 +66,4 @@ def names() -> list[str]:
 
 def _load_builtin():
     # Importing a module registers its renderer; the list of modules is the only place formats are named.
-    from . import html, pdf, print_html, xlsx  # noqa: F401
+    from . import html, overlay, pdf, print_html, xlsx  # noqa: F401

@@ -213,7 +213,7 @@ def line_items(items, data, record, signed: bool = False, room: float = 0) -> li
         view = {"label": it.label, "value": "", "width": 6}
         if it.kind == "field":
             value = (data or {}).get(it.field.key)
-            view["width"] = it.field.spec.get("x-width", 6)
+            view["width"] = it.field.spec.get("x-width", 8 if getattr(it.field.kind_def, "calendar", None) else 6)
             if value not in (None, ""):
                 view["value"] = display(it.field, value)
             else:
@@ -449,25 +449,34 @@ class PrintHtmlRenderer(Renderer):
     def sheets(form, record: Filled | None, copies: list, batch: bool = False) -> str:
         """The body of the print HTML: the form's pages, once per copy label; `batch` names
         each page for the per-record page numbers of PdfRenderer.render_many."""
-        data = record.data if record else None
-        lay = build_layout(form, data)
-        filled = record is not None
-        chars = label_chars(lay)
-        compact = needs_compact(lay)
-        room = paper_chars(lay.paper, lay.orientation)
-        pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars, room)}
-                 for p in paginate(lay, data, compact)]
-        n = len(lay.copies)
-        return environment().get_template("print_sheets.html.j2").render(
-            form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch, compact=compact,
-            copies_note=(f"一式{'两' if n == 2 else CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else copies_said(form)),
-            continued=f"{form.title}（续）" + (f"　编号：{record.number}" if record and record.number else ""),
-            header=line_items(lay.header, data, record, room=room),
-            signatures=line_items(lay.signatures, data, record, signed=True, room=room),
-            intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
-            notes=[text_parts(t, form, data) for t in lay.notes],
-            qr=Markup(qr.svg(qr.payload(record.link, record.number))) if record and record.link else "")
+        return render_sheets(sheet_context(form, record, copies, batch))
 
+
+def render_sheets(context: dict) -> str:
+    """The sheets' HTML from their view model (renderers.overlay_frame empties its values first)."""
+    return environment().get_template("print_sheets.html.j2").render(**context)
+
+
+def sheet_context(form, record: Filled | None, copies: list, batch: bool = False) -> dict:
+    """The view model of the sheets: pages, header and signature lines, letter text."""
+    data = record.data if record else None
+    lay = build_layout(form, data)
+    filled = record is not None
+    chars = label_chars(lay)
+    compact = needs_compact(lay)
+    room = paper_chars(lay.paper, lay.orientation)
+    pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars, room)}
+             for p in paginate(lay, data, compact)]
+    n = len(lay.copies)
+    return dict(
+        form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch, compact=compact,
+        copies_note=(f"一式{'两' if n == 2 else CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else copies_said(form)),
+        continued=f"{form.title}（续）" + (f"　编号：{record.number}" if record and record.number else ""),
+        header=line_items(lay.header, data, record, room=room),
+        signatures=line_items(lay.signatures, data, record, signed=True, room=room),
+        intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
+        notes=[text_parts(t, form, data) for t in lay.notes],
+        qr=Markup(qr.svg(qr.payload(record.link, record.number))) if record and record.link else "")
 
 
 _COPIES = re.compile(r"一式[二两三四五六七八九十]+[联份]")

@@ -77,3 +77,33 @@ def record_link(form_id: str, record_id: int) -> str:
 def render_limits() -> RenderLimits:
     cfg = current_app.config
     return RenderLimits(seconds=float(cfg["RENDER_SECONDS"]), memory_mb=int(cfg["RENDER_MEMORY_MB"]))
+
+
+def overprint_response(form_id: str, record_id: int, revision: int | None) -> Response:
+    """The record's values alone (套打), placed with the user's printer calibration."""
+    from flask_login import current_user
+
+    from services import calibration
+
+    from .access import access
+    rec, form, _ = record_for_render(form_id, record_id, revision, "print")
+    form, data = access().view(form, rec)
+    renderer = base.get("overprint")
+    record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10])
+    try:
+        content = renderer.render(form, record, calibration=calibration.load(context.store(), current_user.login))
+    except DoesNotFit as exc:
+        raise ApiError(422, str(exc)) from None
+    context.audit("download", form=form_id, record=record_id, detail={"format": "overprint",
+                                                                      "revision": rec.get("revision")})
+    return file_response(content, renderer, f"{form.title}-{rec.get('number') or record_id}-套打.pdf")
+
+
+def calibration_response(form) -> Response:
+    """The form's calibration page, with the user's calibration applied."""
+    from flask_login import current_user
+
+    from services import calibration
+    renderer = base.get("overprint")
+    content = renderer.render(form, None, calibration=calibration.load(context.store(), current_user.login))
+    return file_response(content, renderer, f"{form.title}-套打校准页.pdf")

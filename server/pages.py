@@ -295,6 +295,39 @@ def download(form_id, record_id, fmt):
     return download_response(form_id, record_id, fmt, int_arg("rev"), inline=request.args.get("inline") == "1")
 
 
+@bp.get("/forms/<form_id>/records/<int:record_id>/overprint.pdf")
+@for_form("print")
+def overprint(form_id, record_id):
+    from .downloads import overprint_response
+    return overprint_response(form_id, record_id, int_arg("rev"))
+
+
+@bp.get("/forms/<form_id>/overprint-calibration.pdf")
+@for_form("print")
+def overprint_calibration(form_id):
+    from .downloads import calibration_response
+    return calibration_response(form_or_404(form_id))
+
+
+@bp.route("/account/overprint", methods=["GET", "POST"])
+@signed_in
+def overprint_settings():
+    """One's printer calibration for 套打 (offsets in mm, scale)."""
+    from services import calibration
+    message = error = None
+    store = context.store()
+    if request.method == "POST":
+        check_csrf()
+        try:
+            calibration.save(store, current_user.login, request.form.get("dx", ""), request.form.get("dy", ""),
+                             request.form.get("scale", ""))
+            message = "已保存套打校准。"
+        except calibration.CalibrationError as exc:
+            error = str(exc)
+    return render_template("overprint.html", cal=calibration.load(store, current_user.login), message=message,
+                           error=error), 400 if error else 200
+
+
 @bp.get("/forms/<form_id>/blank.<fmt>")
 @for_form("create")
 def blank(form_id, fmt):

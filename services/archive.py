@@ -38,6 +38,7 @@ from forms.submission import bounds
 from .rendering import RenderLimits, is_small, render_record
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+PDF_ENGINE = "pdf2"      # the two-layer engine (falls back to the flow engine "pdf" per record)
 BATCH = 25
 MANIFEST_COLUMNS = ["序号", "编号", "表单", "日期", "主要内容", "文件名", "SHA-256", "页数", "状态", "错误"]
 
@@ -94,7 +95,8 @@ def _init_worker(definitions: dict, limits: RenderLimits = RenderLimits()) -> No
     _LIMITS[0] = limits
 
 
-def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt: str, items) -> list:
+def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt: str, items,
+                engine: str = PDF_ENGINE) -> list:
     """One batch on a Dask worker: the frozen definition travels with its records (compiled once
     per worker and digest)."""
     if len(_DEFINITIONS) > 64:   # a long-lived worker of a real cluster: bounded caches
@@ -104,7 +106,7 @@ def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt:
         _DEFINITIONS[digest] = definition
         _FORMS.pop(digest, None)
     _LIMITS[0] = limits
-    return _render_batch((digest, fmt, items))
+    return _render_batch((digest, fmt, items, engine))
 
 
 def _form(digest: str):
@@ -116,8 +118,8 @@ def _form(digest: str):
 
 
 def _render_batch(task):
-    """Render one batch: (digest, fmt, [(seq, record)]) -> [(seq, {format: bytes}, pages, error)]."""
-    digest, fmt, items = task
+    """Render one batch: (digest, fmt, [(seq, record)], engine) -> [(seq, {format: bytes}, pages, error)]."""
+    digest, fmt, items, engine = task if len(task) == 4 else (*task, PDF_ENGINE)
     from renderers import base
     try:
         form = _form(digest)
@@ -141,7 +143,7 @@ def _render_batch(task):
     definition = _DEFINITIONS.get(digest)
     pdfs = {}
     if fmt in ("pdf", "both") and records:
-        pdfs = _pdfs(form, definition, records)
+        pdfs = _pdfs(form, definition, records, engine)
     for seq, record in records:
         files, error = {}, None
         if fmt in ("pdf", "both"):
@@ -162,10 +164,10 @@ def _render_batch(task):
     return out
 
 
-def _pdfs(form, definition, records) -> dict:
+def _pdfs(form, definition, records, engine: str = PDF_ENGINE) -> dict:
     """PDFs by seq: small records laid out together, large ones each on its own within bounds."""
     from renderers import base
-    pdf = base.get("pdf")
+    pdf = base.get(engine)
     small = [(s, r) for s, r in records if is_small(r)]
     out = {}
     try:
@@ -176,7 +178,7 @@ def _pdfs(form, definition, records) -> dict:
         if seq in out:
             continue
         try:
-            out[seq] = render_record("pdf", form, definition, record, _LIMITS[0])
+            out[seq] = render_record(engine, form, definition, record, _LIMITS[0])
         except Exception as exc:  # noqa: BLE001
             out[seq] = exc
     return out
@@ -190,17 +192,17 @@ def _count_pages(content: bytes | None) -> int:
 
 
 # ---------------------------------------------------------------- driver
-def _batches(entries, fmt, size=BATCH):
+def _batches(entries, fmt, size=BATCH, engine=PDF_ENGINE):
     """Consecutive entries of one definition, at most `size` at a time."""
     batch, key = [], None
     for seq, entry in enumerate(entries):
         if batch and (entry.digest != key or len(batch) >= size):
-            yield (key, fmt, batch)
+            yield (key, fmt, batch, engine)
             batch = []
         key = entry.digest
         batch.append((seq, entry.record))
     if batch:
-        yield (key, fmt, batch)
+        yield (key, fmt, batch, engine)
 
 
 def _results(tasks, definitions, limits, jobs, scheduler, client):
@@ -219,11 +221,12 @@ def _results(tasks, definitions, limits, jobs, scheduler, client):
 def write_archive(entries, definitions: dict, out, *, titles: dict | None = None, fmt: str = "pdf",
                   merge: bool = False, jobs: int | None = None, progress=None, key_fields=None,
                   limits: RenderLimits = RenderLimits(), scheduler: str | None = None, client=None,
-                  batch: int = BATCH, runner=None) -> Summary:
+                  batch: int = BATCH, runner=None, engine: str = PDF_ENGINE) -> Summary:
     """Write the archive of `entries` (a list of Entry) into the binary stream `out`. Rendered on
     `client` (a dask Client) if given, else on the Dask cluster of `scheduler`, else on a
     LocalCluster of `jobs` processes (default: one per core; 1: in this process). `runner`
-    (tasks, definitions, limits) -> batch results replaces all that (benchmarks)."""
+    (tasks, definitions, limits) -> batch results replaces all that (benchmarks). `engine`: the
+    PDF renderer ("pdf2" two-layer, "pdf" flow)."""
     entries = list(entries)
     started = time.perf_counter()
     # If anything fails midway the zip must stay unfinished (no central directory), so that a
@@ -231,7 +234,7 @@ def write_archive(entries, definitions: dict, out, *, titles: dict | None = None
     sink = _Sink(out)
     archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1)
     try:
-        tasks = _batches(entries, fmt, max(1, batch))
+        tasks = _batches(entries, fmt, max(1, batch), engine)
         if runner is not None:
             results = (r for rs in runner(tasks, definitions, limits) for r in rs)
         else:
@@ -367,23 +370,55 @@ def _manifest_xlsx(rows) -> bytes:
 
 
 class _Merged:
-    """All records in one PDF, a bookmark per record (pages kept in memory by pypdf)."""
+    """All records in one PDF, a bookmark per record. A two-layer record's frame (a Form XObject
+    marked with its frame's key) is embedded once and shared by every page drawn on it, and the
+    values of all two-layer records are drawn again in one ReportLab document (from the runs each
+    PDF carries), so their fonts are subset once: 1,000 records carry one grid and one font set.
+    Flow records' pages are copied as they are."""
 
     def __init__(self):
-        from pypdf import PdfWriter
-        self.writer = PdfWriter()
+        self.items: list = []      # (title, reader, runs or None)
 
     def add(self, content: bytes, title: str) -> None:
         from pypdf import PdfReader
-        start = len(self.writer.pages)
-        self.writer.append(PdfReader(io.BytesIO(content)), import_outline=False)
-        self.writer.add_outline_item(title=title, page_number=start)
+
+        from renderers.overlay import runs_of_pdf
+        reader = PdfReader(io.BytesIO(content))
+        self.items.append((title, reader, runs_of_pdf(reader)))
 
     def bytes(self) -> bytes:
-        self.writer.add_metadata({"/Title": "归档合并", "/Author": "biaoge"})
+        from pypdf import PdfReader, PdfWriter
+
+        from renderers.overlay import MARKER, XOBJECT, put_under
+        writer = PdfWriter()
+        drawn = [got for _, _, got in self.items if got is not None]
+        values = PdfReader(io.BytesIO(draw_all(drawn))) if drawn else None
+        frames: dict = {}
+        k = 0
+        for title, reader, got in self.items:
+            start = len(writer.pages)
+            if got is None:
+                writer.append(reader, import_outline=False)
+            else:
+                for page in reader.pages:
+                    frame = page["/Resources"]["/XObject"][XOBJECT].get_object()
+                    key = str(frame[MARKER])
+                    if key not in frames:
+                        frames[key] = writer._add_object(frame.clone(writer))
+                    put_under(writer, writer.add_page(values.pages[k]), frames[key])
+                    k += 1
+            writer.add_outline_item(title=title, page_number=start)
+        writer.add_metadata({"/Title": "归档合并", "/Author": "biaoge"})
         buf = io.BytesIO()
-        self.writer.write(buf)
+        writer.write(buf)
         return buf.getvalue()
+
+
+def draw_all(drawn) -> bytes:
+    """Every two-layer record's values, page after page, in one ReportLab document."""
+    from renderers.overlay_draw import draw
+    pages = [(size, page) for size, record in drawn for page in record]
+    return draw([p for _, p in pages], pages[0][0], "归档合并", sizes=[s for s, _ in pages])
 
 
 class Progress:

@@ -69,7 +69,8 @@ def dask_client(jobs: int | None = None, scheduler: str | None = None, timeout: 
 
 # Imported once by the fork server; every worker process forked from it has them already
 # (spawned workers would each import WeasyPrint and the renderers again: seconds per archive).
-PRELOAD = ["distributed", "services.archive", "renderers.pdf", "weasyprint", "pypdf"]
+PRELOAD = ["distributed", "services.archive", "renderers.pdf", "renderers.overlay", "weasyprint", "pypdf",
+           "reportlab.pdfgen.canvas"]
 
 
 def _start_method() -> str:
@@ -100,8 +101,8 @@ def dask_results(client, tasks, definitions: dict, limits, window: int | None = 
     run = uuid.uuid4().hex[:12]
     pending: deque = deque()
     try:
-        for n, (digest, fmt, items) in enumerate(tasks):
-            pending.append(client.submit(render_task, digest, definitions.get(digest), limits, fmt, items,
+        for n, (digest, fmt, items, *engine) in enumerate(tasks):
+            pending.append(client.submit(render_task, digest, definitions.get(digest), limits, fmt, items, *engine,
                                          key=f"biaoge-archive-{run}-{n}", pure=False, retries=RETRIES))
             while len(pending) >= window:
                 yield pending.popleft().result()

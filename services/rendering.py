@@ -70,7 +70,8 @@ def _mp_context():
     global _context
     if _context is None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["services.rendering", "renderers.pdf", "renderers.xlsx", "weasyprint"])
+        ctx.set_forkserver_preload(["services.rendering", "renderers.pdf", "renderers.overlay", "renderers.xlsx",
+                                    "weasyprint"])
         _context = ctx
     return _context
 

@@ -86,6 +86,8 @@ ROUTES = {
     "pages.record": ("record", "GET", "read"), "api.get_submission": ("record", "GET", "read"),
     "pages.download": ("record", "GET", "print"), "api.get_submission_file": ("record", "GET", "print"),
     "pages.edit": ("record", "GET", "update"),
+    "pages.overprint": ("record", "GET", "print"), "pages.overprint_calibration": ("form", "GET", "print"),
+    "pages.overprint_settings": ("signed", "GET", None),
     "jobs.start": ("form", "POST", "export"),
     "voids.void_page": ("record", "POST", "void"), "voids.void_api": ("record", "POST", "void"),
     "reports.generate_report": ("form", "POST", "create"), "reports.submit_generated": ("form", "POST", "create"),
@@ -217,6 +219,9 @@ def test_every_route_as_every_role(app, world):
                 # a permitted post is taken, or refused for what it says (400/415/422), or for being
                 # one archive job too many at once (503): never 401/403/404
                 ok = (status in (200, 201, 303, 400, 415, 422, 503) if want == "posted" else status == want)
+                # 套打 of a record its pre-printed form cannot hold (a letter with values inlined) is
+                # refused for that (422) once access is granted
+                ok = ok or (rule.endpoint == "pages.overprint" and want == 200 and status == 422)
                 if not ok:
                     unexpected.append((rule.endpoint, url, role, key, want, status))
     assert not unexpected, f"{len(unexpected)} of {checked} requests answered otherwise:\n" + \
