@@ -58,7 +58,7 @@ def test_a_blank_form_has_no_code_and_a_filled_one_has_it_on_its_first_page_only
     blank = html.fromstring(base.get("print").render(order_form))
     assert blank.cssselect("div.qr") == []
     data = sample_submission(order_form, seed=1, rows=60)      # several pages
-    filled = html.fromstring(base.get("print").render(order_form, Filled(data, "DH-1", "2026-11-27", "http://h/r/1")))
+    filled = html.fromstring(base.get("print").render(order_form, Filled(data, "DH-1", "2026-11-27", link="http://h/r/1")))
     sheets = filled.cssselect("section.sheet")
     assert len(sheets) > 1 and len(sheets[0].cssselect("div.qr svg")) == 1
     assert all(not s.cssselect("div.qr") for s in sheets[1:])
