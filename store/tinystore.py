@@ -89,6 +89,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 from tinydb import TinyDB
 from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
@@ -103,6 +104,7 @@ _FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")   # never _docs, _logs
 _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _CHUNK_NAME = re.compile(r"records-(\d{6}|[1-9]\d{6,})\.json")   # exactly f"{n:06d}"
 _STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)   # finds runs of 19 digits (_load_bytes)
 _RAW_CACHE_SIZE = 32         # parsed chunk files kept whole (for get/history/pages)
 
 RECORDS, META = "records", "_meta"
@@ -130,6 +132,13 @@ def _dumps(data: Any) -> bytes:
 def _load_bytes(raw: bytes, display: str, purpose: str) -> Any:
     if not raw.strip():
         raise _corrupt(display, purpose, "文件为空")
+    # orjson reads an integer beyond 64 bits as a float: such chunks (any run of 19 digits, also
+    # in a text) are read by json. translate + find is ~15 times faster than a regex here.
+    if raw.translate(_DIGITS_AS_ZERO).find(b"0" * 19) < 0:
+        try:
+            return orjson.loads(raw)    # 3-4 times faster than json; the same values for everything else
+        except (ValueError, RecursionError):   # what json may still read (1e400, lone surrogates …) or not
+            pass
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -716,17 +725,21 @@ class TinyStore(Store):
         except (sqlite3.Error, OSError):
             return None
 
-    def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
-        """Chunk by chunk, oldest first; records stored while it runs may or may not be seen."""
+    def scan(self, form_id: str, query: Query | None = None, batch: int = 500, *, copy: bool = True):
+        """Chunk by chunk, oldest first; records stored while it runs may or may not be seen.
+        copy=False yields the cached chunks' data itself (Store.scan: read-only)."""
         query = query or Query()
+        filtered = query.filtered
         d = self._form_dir(form_id)
         size = self._chunk_size_of(form_id, d, create=False)
         for n in self._chunks(d) if size else []:
             raw = self._read_raw(self._chunk_path(d, n))
             for rid, doc in sorted(((int(k), v) for k, v in (raw or {}).get(RECORDS, {}).items())):
                 rec = _record(rid, doc, doc["revisions"][-1], copy=False)
-                if not query.filtered or query.matches(rec):
-                    yield _record(rid, doc, doc["revisions"][-1])
+                if not filtered or query.matches(rec):
+                    if copy:
+                        rec["data"] = _copy(rec["data"])
+                    yield rec
 
     def forms(self) -> list[str]:
         try:
