@@ -159,10 +159,10 @@ class _Row:
             mine.extend(i for i in ids if i not in known)
 
     def traced(self, form_id, record_id):
-        key = (form_id, record_id)
-        if key != self._last:            # items of one record come together; ids as 8-byte integers
-            self._last = key
-            ids = self.trace.get(form_id)
+        last = self._last
+        if last is None or last[1] != record_id or last[0] != form_id:   # items of one record come together
+            self._last = (form_id, record_id)
+            ids = self.trace.get(form_id)   # ids as 8-byte integers
             if ids is None:
                 ids = self.trace[form_id] = array("q")
             ids.append(record_id)
@@ -268,15 +268,22 @@ class _Plan:
         self.date_get = s.date.get
         self.simple_group = not any(ref.repeated for _, ref in s.group)
         self.group_gets = [ref.get for _, ref in s.group]
+        keys = [self._row_key(ref) for _, ref in s.group]
+        self.group_keys = keys if keys and None not in keys else None   # every group value from the row
         self._active: dict = {}          # the windows an item falls in -> the columns they fill
 
     def active(self, inside) -> list:
         key = tuple(inside)
         found = self._active.get(key)
         if found is None:
-            found = self._active[key] = [(t, None if ref is None else ref.get, make, sign < 0)
+            found = self._active[key] = [(t, self._row_key(ref), None if ref is None else ref.get, make, sign < 0)
                                          for t, win, ref, make, sign in self.columns if win in inside]
         return found
+
+    def _row_key(self, ref):
+        """The key of a value read straight from the source row (most columns): the loop reads
+        row.get(key) instead of calling ref.get."""
+        return ref.path[0] if ref is not None and self.s.rows and ref.where == "row" and len(ref.path) == 1 else None
 
     def feed(self, rec, data, state, lo, hi):
         s = self.s
@@ -331,7 +338,8 @@ class _Plan:
             return
         rows = self.rows
         if self.simple_group:
-            key = tuple([get(rec, data, row, state) for get in self.group_gets])
+            key = tuple([row.get(k) for k in self.group_keys] if self.group_keys is not None
+                        else [get(rec, data, row, state) for get in self.group_gets])
             r = rows.get(key)
             if r is None:
                 r = rows[key] = self._new_row(key)
@@ -349,11 +357,11 @@ class _Plan:
 
     def add(self, r, rid, rec, data, row, state, columns):
         accs = r.accs
-        for target, get, make, negative in columns:
+        for target, key, get, make, negative in columns:
             acc = accs.get(target)
             if acc is None:
                 acc = accs[target] = make()
-            value = None if get is None else get(rec, data, row, state)
+            value = row.get(key) if key is not None else None if get is None else get(rec, data, row, state)
             acc.add(-value if negative and value.__class__ in (int, float) else value)
         if columns:
             r.traced(self.form_id, rid)

@@ -434,10 +434,10 @@ class TinyStore(Store):
             raise _unreadable(self._display(path), purpose, exc) from exc
         return st.st_ino, st.st_mtime_ns, st.st_size
 
-    def _parse_chunk(self, path: Path, key: tuple, content: bytes, purpose: str) -> dict:
+    def _parse_chunk(self, path: Path, key: tuple, content: bytes, purpose: str, keep: bool = True) -> dict:
         display = self._display(path)
         raw = _check_chunk(_load_bytes(content, display, purpose), display, purpose)
-        if time.time_ns() - key[1] > _STABLE_NS:
+        if keep and time.time_ns() - key[1] > _STABLE_NS:
             with self._mutex:
                 self._raw_cache[path] = (key, raw)
                 self._raw_cache.move_to_end(path)
@@ -445,9 +445,9 @@ class TinyStore(Store):
                     self._raw_cache.popitem(last=False)
         return raw
 
-    def _read_raw(self, path: Path, purpose: str = _READ) -> dict | None:
+    def _read_raw(self, path: Path, purpose: str = _READ, keep: bool = True) -> dict | None:
         """The parsed chunk, from the read-only cache or the disk; None if the file is absent.
-        Callers must not modify the result."""
+        Callers must not modify the result. keep=False: a chunk read from disk is not cached."""
         key = self._stat_key(path, purpose)
         if key is None:
             return None
@@ -457,7 +457,7 @@ class TinyStore(Store):
                 self._raw_cache.move_to_end(path)
                 return hit[1]
         found = _read_bytes(path, self._display(path), purpose)
-        return None if found is None else self._parse_chunk(path, found[0], found[1], purpose)
+        return None if found is None else self._parse_chunk(path, found[0], found[1], purpose, keep)
 
     def _doc(self, form_id: str, record_id: int) -> dict | None:
         if not _valid_id(record_id):
@@ -732,8 +732,13 @@ class TinyStore(Store):
         filtered = query.filtered
         d = self._form_dir(form_id)
         size = self._chunk_size_of(form_id, d, create=False)
-        for n in self._chunks(d) if size else []:
-            raw = self._read_raw(self._chunk_path(d, n))
+        chunks = self._chunks(d) if size else []
+        # A scan of more chunks than the cache holds evicts each before the next scan could use it:
+        # it reads through the cache but does not fill it (filling costs the insert, the eviction
+        # and the garbage collector's walks over the cached chunks: ~40% of a 100,000-record scan).
+        keep = len(chunks) <= _RAW_CACHE_SIZE
+        for n in chunks:
+            raw = self._read_raw(self._chunk_path(d, n), keep=keep)
             for rid, doc in sorted(((int(k), v) for k, v in (raw or {}).get(RECORDS, {}).items())):
                 rec = _record(rid, doc, doc["revisions"][-1], copy=False)
                 if not filtered or query.matches(rec):
