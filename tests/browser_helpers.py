@@ -1,6 +1,8 @@
 """Helpers for the browser tests (Playwright pages)."""
 from __future__ import annotations
 
+from tests.approval_helpers import fast_passwords  # noqa: F401  (autouse where imported: test people sign in by token)
+
 ITEMS = [("洗衣粉", "3", "12.5"), ("肥皂", "10", "2.05"), ("牙膏", "2", "8.8")]   # 商品订货单: 75.60 in all
 
 

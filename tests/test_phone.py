@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_helpers import fill_line_items
+from .browser_helpers import fast_passwords, fill_line_items  # noqa: F401  (fast_passwords: autouse)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -30,6 +30,7 @@ MEASURE = """() => {
 @pytest.fixture
 def phone(browser, app):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1, has_touch=True,
+                                  service_workers="block",           # the sweep measures layout, not offline
                                   extra_http_headers={"Authorization": f"Bearer {app.admin_token}"})
     pg = context.new_page()
     pg.errors = []

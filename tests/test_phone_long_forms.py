@@ -1,6 +1,7 @@
 """Long forms (issue 15): 经销商资讯考察表 has a section index that follows the scroll and counts the
 required fields each part still lacks, and an action bar (提交 / 保存草稿) that stays on screen."""
 from __future__ import annotations
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 
 def test_the_section_index_follows_and_counts(live_server, browser, app):

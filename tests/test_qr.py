@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from forms.sample import sample_submission
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 pytestmark = pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
                                 reason="zbar-tools and poppler-utils are installed by `make test`")
