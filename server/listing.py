@@ -13,8 +13,11 @@ MAX_COLUMNS = 4
 
 
 def key_columns(form) -> list:
-    """Up to MAX_COLUMNS top-level fields: date, party, total, status, then the first short fields."""
+    """The definition's declared columns (x-form list) that `form` (the user's view of it) has, else up
+    to MAX_COLUMNS top-level fields: date, party, total, status, then the first short fields."""
     short = form.summary_fields()
+    if form.list_columns:
+        return [form.fields[k] for k in form.list_columns if k in form.fields and form.fields[k] in short]
     picks = [
         _date_field(form, short),
         next((f for f in short if not f.kind_def.numeric and PARTY.search(f.title)), None),
