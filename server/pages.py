@@ -28,7 +28,7 @@ from .access import access, for_form, record_or_404, signed_in
 from .approvals import after_create, refuse_approver_fields, refuse_locked, shown_data
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
-from .listing import across_forms, key_columns
+from .listing import MAX_ALL_PAGES, across_forms, key_columns
 from .params import int_arg
 
 bp = Blueprint("pages", __name__)
@@ -255,11 +255,15 @@ def list_order(columns) -> dict:
 def all_records():
     """全部记录: the newest records of every form the user may read, searched by text (编号, a name…)."""
     q = request.args.get("q", "").strip()[:100]
-    found = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
-                         limit=current_per_page() * 2)
+    per_page = current_per_page()
+    page = int_arg("page", 1, maximum=MAX_ALL_PAGES)
+    found, total = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
+                                offset=(page - 1) * per_page, limit=per_page)
     items = [{"form": form, "record": r, "data": access().view(form, r)[1]} for form, r in found]
-    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "shown": len(items)})
-    return render_template("all_records.html", items=items, q=q, key_columns=key_columns)
+    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "page": page, "shown": len(items)})
+    pages = max(1, min(MAX_ALL_PAGES, math.ceil(total / per_page)))
+    return render_template("all_records.html", items=items, q=q, key_columns=key_columns, total=total, page=page,
+                           pages=pages, capped=total > MAX_ALL_PAGES * per_page, paged={"q": q} if q else {})
 
 
 def current_per_page() -> int:

@@ -88,3 +88,31 @@ def test_a_definition_declares_its_list_columns(make_schemas):
     catalog = load_catalog(folder)
     assert catalog.ok, catalog.problems
     assert [f.key for f in key_columns(catalog.require("demo"))] == ["amount", "name"]
+
+
+def _all(client, **args):
+    r = client.get("/records", query_string=args)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    return html.fromstring(r.get_data(as_text=True))
+
+
+def test_all_records_pages_with_a_total_in_the_users_scope(app, client):
+    app.config["PER_PAGE"] = 2
+    made = [_order(client, f"华联{i}", 3)["number"] for i in range(3)]
+    r = client.post("/api/forms/dealer_inspection/submissions", json={
+        "inspect_date": "2026-11-20", "inspector": "张三", "dealer_name": "华联商贸",
+        "conclusion": {"rating": "良", "recommendation": "建议合作"}})
+    assert r.status_code == 201
+    rep = client_as(app, person(app, "ywy", roles=["业务员"], department="上海办事处"))
+    _order(rep, "华联上海", 4)
+    first = _all(client)
+    assert "共 5 条" in first.text_content() and "第 1 / 3 页" in first.text_content()
+    seen = [a.text_content() for p in (1, 2, 3) for a in _all(client, page=p).cssselect("table.list tbody td a")]
+    assert len(seen) == len(set(seen)) == 5 and set(made) <= set(seen)
+    searched = _all(client, q="华联商贸")
+    assert "共 1 条" in searched.text_content() and "经销商资讯考察表" in searched.text_content()
+    assert "q=" in _all(client, q="华联").cssselect(".pager a")[0].get("href")      # paging keeps the search
+    mine = _all(rep)
+    assert "共 1 条" in mine.text_content() and "华联上海" in mine.text_content()
+    r = client.get("/records?page=51")
+    assert r.status_code == 400 and "页码" in r.get_data(as_text=True)
