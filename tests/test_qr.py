@@ -114,13 +114,13 @@ def test_an_archive_without_a_public_address_says_so_and_prints_no_wrong_link(ca
     from services.archive import NO_LINK
     from tests.conftest import SCHEMAS
     from tests.test_archive import fill_store
-    fill_store(catalog.require("order_form"), tmp_path / "data", 2)
+    fill_store(catalog.require("order_form"), tmp_path / "data", 1)
     args = ["archive", "order_form", "--schemas", str(SCHEMAS), "--data", str(tmp_path / "data"), "--jobs", "1"]
     r = CliRunner(env={"BIAOGE_PUBLIC_URL": ""}).invoke(main, args + ["-o", str(tmp_path / "a.zip")])
     assert r.exit_code == 0, r.output
     zf = zipfile.ZipFile(tmp_path / "a.zip")
     rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
-    assert [row["二维码链接"] for row in rows] == [NO_LINK, NO_LINK] and "PUBLIC_URL" in NO_LINK
+    assert [row["二维码链接"] for row in rows] == [NO_LINK] and "PUBLIC_URL" in NO_LINK
     first = rows[0]["文件名"]
     assert _decode(zf.read(first), tmp_path / "none") == []
     r = CliRunner().invoke(main, args + ["-o", str(tmp_path / "b.zip"), "--public-url", "http://10.0.0.8:8000/"])
