@@ -4,6 +4,7 @@ than services.sorting.SORT_CAP is refused in Chinese; bad parameters are a 400. 
 declare its key columns (x-form list)."""
 from __future__ import annotations
 
+import pytest
 from lxml import html
 
 from server.listing import key_columns
@@ -32,7 +33,24 @@ def _col(page, label):
     return [td.text_content().strip() for td in page.cssselect(f'table.list tbody td[data-label="{label}"]')]
 
 
-def test_a_column_sort_runs_across_pages_in_both_directions(app, client):
+@pytest.fixture(params=["embedded", "postgres"])
+def either_app(request, app):
+    """The app on the embedded store, or on a fresh PostgreSQL database."""
+    if request.param == "embedded":
+        yield app
+        return
+    from server.app import create_app
+    from tests.pg_helpers import database
+    with database() as url:
+        other = create_app({**{k: app.config[k] for k in ("SCHEMAS", "SECRET_KEY", "API_RATE")},
+                            "DATA": str(app.schemas_path.parent / "data-pg"), "STORE": url})
+        yield other
+        other.extensions["biaoge.records"].store.close()
+
+
+def test_a_column_sort_runs_across_pages_in_both_directions(either_app):
+    app = either_app
+    client = client_as(app, app.admin_token)
     app.config["PER_PAGE"] = 2
     numbers = [_order(client, f"客户{i}", price)["number"] for i, price in enumerate(TOTALS)]
     up = [v for p in (1, 2, 3) for v in _col(_page(client, sort="total", dir="asc", page=p), "合计")]
