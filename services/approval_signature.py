@@ -13,11 +13,13 @@ import binascii
 import hashlib
 import struct
 
+from forms.limits import SIGNATURE_BYTES as MAX_BYTES
+from forms.limits import SIGNATURE_PIXELS
+
 from .approval import FlowError, key
 
 KIND = "flow_sig"
-MAX_BYTES = 200 * 1024          # the PNG itself
-MAX_WIDTH, MAX_HEIGHT = 1200, 600   # the canvas exports at most 600 × 200 CSS px at 2× density
+MAX_WIDTH, MAX_HEIGHT = SIGNATURE_PIXELS
 PREFIX = "data:image/png;base64,"
 _PNG = b"\x89PNG\r\n\x1a\n"
 
