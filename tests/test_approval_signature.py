@@ -74,3 +74,16 @@ def test_a_signed_decision_prints_its_signature_and_bad_images_are_refused(app, 
     assert archive.read(name) == first
     rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert [r["SHA-256"] for r in rows] == [kept]
+
+
+def test_the_two_layer_engine_leaves_a_signed_record_to_the_flow_engine(app):
+    from renderers import base
+    from renderers.overlay import engine_for
+    form = app.extensions["biaoge.records"].catalog.require("delivery_note")
+    data = {"customer": "华联超市"}
+    sign = {"supervisor_sign": [png_url()]}
+    assert engine_for(form, base.Filled(data, number="FH-1")) == "two-layer"
+    assert engine_for(form, base.Filled(data, number="FH-1", signatures=sign)) == "flow"
+    signed = base.Filled(dict(data, supervisor_sign="李主管 2026-12-02"), number="FH-1", signatures=sign)
+    reader = PdfReader(io.BytesIO(base.get("pdf2").render(form, signed)))
+    assert images_on(reader.pages[0]) == 1
