@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.people import client_as, person
 from tests.test_a11y import AXE
-from tests.people import PASSWORD, client_as, person
+from tests.test_approval_browser import signed_in
 from tests.test_approval_http import application
 
 FORM = "business_approval_application"
-
-
-def signed_in(browser, base, login, width, bypass_csp=False):
-    page = browser.new_context(viewport={"width": width, "height": 844}, locale="zh-CN",
-                               bypass_csp=bypass_csp).new_page()      # bypassed: axe-core is injected inline
-    page.goto(f"{base}/login")
-    page.fill('[name="login"]', login)
-    page.fill('[name="password"]', PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def fits(page, width) -> None:
