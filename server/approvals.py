@@ -97,12 +97,15 @@ def _target(form_id, record_id):
 
 def _decide(form, rec, action, comment, values, to, step=None, signature=None):
     """Take the decision; a handwritten signature (a PNG data URL) is checked and kept first."""
+    sha, new = None, False
     try:
-        sha = signatures.keep(context.store(), form.id, rec["id"], signatures.check(signature)) \
-            if signature else None
+        if signature:
+            sha, new = signatures.keep(context.store(), form.id, rec["id"], signatures.check(signature))
         doc = approvals().act(form, rec, access().user, action, comment=comment, values=values, to=to, step=step,
                               signature=sha)
     except engine.FlowError as exc:
+        if new:
+            signatures.drop(context.store(), form.id, rec["id"], sha)
         raise ApiError(exc.status, str(exc)) from None
     return doc
 

@@ -3,7 +3,8 @@
 per image (kind "flow_sig", key "form:record:sha256"; the decision log entry names its sha256,
 so the flow document stays small), and printed as data: URIs in the signer's field.
 
-    sha = keep(store, form_id, record_id, check(data_url))     # before the decision is taken
+    sha, new = keep(store, form_id, record_id, check(data_url))   # before the decision is taken
+    drop(store, form_id, record_id, sha)                           # when the decision is then refused
     images(store, form, doc)       # {signer field path: [data URI, …]} for the print HTML
 """
 from __future__ import annotations
@@ -45,13 +46,20 @@ def check(data_url) -> bytes:
     return png
 
 
-def keep(store, form_id: str, record_id: int, png: bytes) -> str:
-    """Store the image (once per content) and return its sha256, which the decision names."""
+def keep(store, form_id: str, record_id: int, png: bytes) -> tuple[str, bool]:
+    """Store the image (once per content); (its sha256, which the decision names; whether it is
+    new here, so that a decision refused afterwards can take it back with `drop`)."""
     sha = hashlib.sha256(png).hexdigest()
     k = f"{key(form_id, record_id)}:{sha}"
-    if store.get_doc(KIND, k) is None:
-        store.put_doc(KIND, k, {"png": base64.b64encode(png).decode()})
-    return sha
+    if store.get_doc(KIND, k) is not None:
+        return sha, False
+    store.put_doc(KIND, k, {"png": base64.b64encode(png).decode()})
+    return sha, True
+
+
+def drop(store, form_id: str, record_id: int, sha: str) -> None:
+    """Take back an image no decision names (its decision was refused): nothing unbounded stays."""
+    store.delete_doc(KIND, f"{key(form_id, record_id)}:{sha}")
 
 
 def images(store, form, doc: dict | None) -> dict:

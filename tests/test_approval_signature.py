@@ -54,6 +54,9 @@ def test_a_signed_decision_prints_its_signature_and_bad_images_are_refused(app, 
         check("data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 210_000).decode())
     assert big.value.status == 413
 
+    store = app.extensions["biaoge.records"].store
+    r = decide(five["manager"], rid, "同意", "情况属实", signature=png_url(), values={"nosuch": "1"})
+    assert r.status_code == 422 and store.docs("flow_sig") == []       # a refused decision keeps no image
     r = decide(five["manager"], rid, "同意", "情况属实", signature=png_url())
     assert r.status_code == 200, r.get_json()
     assert len(r.get_json()["log"][-1]["signature"]) == 64
