@@ -151,12 +151,15 @@ def _render_batch(task):
             continue
         records.append((seq, base.Filled(data, number=rec.get("number") or "",
                                          created=str(rec.get("created", ""))[:10], void="作废" if rec.get("void") else "",
-                                         link=record_link(public_url, form.id, rec.get("id")))))
+                                         link=record_link(public_url, form.id, rec.get("id")),
+                                         signatures=rec.get("signatures") or {})))
     out = list(bad)
     definition = _DEFINITIONS.get(digest)
     pdfs = {}
-    if fmt in ("pdf", "both") and records:
-        pdfs = _pdfs(form, definition, records, engine)
+    frozen = {seq: rec["frozen_pdf"] for seq, rec in items if isinstance(rec, dict) and rec.get("frozen_pdf")}
+    if fmt in ("pdf", "both") and records:      # an approved record's frozen PDF goes in as it is
+        rest = [(s, r) for s, r in records if s not in frozen]
+        pdfs = (_pdfs(form, definition, rest, engine) if rest else {}) | frozen
     for seq, record in records:
         files, error = {}, None
         if fmt in ("pdf", "both"):
