@@ -240,7 +240,9 @@ def fit_line(views: list, room: float) -> None:
     def width(v):
         if "label" not in v:
             return text_width(v["text"])
-        body = text_width(v["value"]) + 0.6 if v["value"] else v["width"]
+        # a value keeps at least its blank's width (print.css min-width, so that the two-layer
+        # engine's box for it is the blank's), so it takes the wider of the two
+        body = max(text_width(v["value"]) + 0.6, v["width"]) if v["value"] else v["width"]
         return text_width(v["label"]) + 1 + body
     need = sum(width(v) for v in views) + GAP * (len(views) - 1)
     blanks = [v for v in views if "label" in v and not v["value"]]
