@@ -20,7 +20,7 @@ from collections import OrderedDict
 from .base import DoesNotFit, Filled, Renderer, register
 from pypdf.generic import NameObject
 
-from .overlay_draw import MM, Calibration, DoesNotFitBox, Placed, draw, font, runs_of
+from .overlay_draw import MM, Calibration, DoesNotFitBox, Modules, Placed, draw, font, runs_of
 from .overlay_frame import Frame, NoFrame, frame_of, split
 from .pdf import PdfRenderer
 
@@ -106,9 +106,19 @@ def join(frame: Frame, overlay: bytes, title: str, runs: list | None = None) -> 
 def runs_stream(runs: list, size: tuple):
     from pypdf.generic import DecodedStreamObject
     stream = DecodedStreamObject()
-    stream.set_data(json.dumps({"size": size, "pages": [[[r.x, r.y, r.size, r.text, r.spacing] for r in page]
-                                                         for page in runs]}, ensure_ascii=False).encode())
+    stream.set_data(json.dumps({"size": size, "pages": [[_run_json(r) for r in page] for page in runs]},
+                               ensure_ascii=False).encode())
     return stream.flate_encode()
+
+
+def _run_json(r) -> list:
+    if isinstance(r, Modules):
+        return ["Q", r.x, r.y, r.module, r.rows]
+    return [r.x, r.y, r.size, r.text, r.spacing]
+
+
+def _run_of_json(r: list):
+    return Modules(*r[1:]) if r[0] == "Q" else Placed(*r)
 
 
 def runs_of_pdf(reader) -> tuple | None:
@@ -117,7 +127,7 @@ def runs_of_pdf(reader) -> tuple | None:
     if ref is None:
         return None
     got = json.loads(ref.get_object().get_data())
-    return tuple(got["size"]), [[Placed(*r) for r in page] for page in got["pages"]]
+    return tuple(got["size"]), [[_run_of_json(r) for r in page] for page in got["pages"]]
 
 
 def put_under(writer, page, ref) -> None:
