@@ -55,7 +55,9 @@ def font():
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
             name, path, index = TEXT_FONT
-            f = TTFont(name, path, subfontIndex=index)
+            # asciiReadable=0: a subset holds only the glyphs drawn (else the first one carries all of
+            # ASCII: about 90 glyphs, most of a page's values subset)
+            f = TTFont(name, path, subfontIndex=index, asciiReadable=0)
             _slim(f.face)
             pdfmetrics.registerFont(f)
             _face["name"], _face["cmap"] = name, f.face.charToGlyph
