@@ -15,7 +15,6 @@ import re
 import subprocess
 from collections import Counter
 
-import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
@@ -25,15 +24,9 @@ from renderers import base
 from renderers.overlay import XOBJECT, engine_for, layers
 from renderers.pdf import font_config, print_html
 from renderers.textwidth import WIDE_FROM
-from services.catalog import load_catalog
 
 MM = 72 / 25.4
 MARKS = str.maketrans("", "", "☐☑√ \n\t\f")
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog("schemas")
 
 
 def fitting(form, seed=0):
