@@ -188,3 +188,21 @@ def test_records_that_do_not_fit_take_the_flow_engine(catalog, monkeypatch):
     asked = []
     monkeypatch.setattr(PdfRenderer, "render", lambda self, form, record=None: asked.append(record) or b"flow")
     assert base.get("pdf2").render(form, base.Filled(long_text, number="X-3")) == b"flow" and len(asked) == 1
+
+
+def test_joined_pdf_is_well_formed_and_carries_the_qr_code(catalog, tmp_path):
+    """The byte join (renderers.overlay_join): a strict parser and poppler read it without repairs;
+    a record with a link gets its QR code as vector modules, in the box the flow engine gives it."""
+    from pypdf.generic import ContentStream
+    form = catalog.require("order_form")
+    record = base.Filled(fitting(form), number="X-202611-0002", created="2026-11-27", link="https://h.example/r/2")
+    content = base.get("pdf2").render(form, record)
+    reader = PdfReader(io.BytesIO(content), strict=True)
+    assert len(reader.pages) == 1 and XOBJECT in reader.pages[0]["/Resources"]["/XObject"]
+    ops = [op for _, op in ContentStream(reader.pages[0].get_contents(), reader).operations]
+    assert ops.count(b"re") > 50 and ops[:3] == [b"q", b"Do", b"Q"]      # the frame first, then values and code
+    (tmp_path / "r.pdf").write_bytes(content)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "r.pdf")], capture_output=True, text=True)
+    assert info.returncode == 0 and info.stderr == "", info.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "X-202611-0002" in text and form.title.replace(" ", "") in text.replace(" ", "")
