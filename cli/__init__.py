@@ -260,7 +260,9 @@ def handbook(output, title, schemas):
 @click.option("--schemas", default=DEFAULT_SCHEMAS, show_default=True)
 @click.option("--data", default=DEFAULT_STORE, show_default=True,
               help="数据目录或 postgresql:// 地址 / store: a folder or a postgresql:// URL")
-def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, schemas, data, scheduler):
+@click.option("--public-url", default=os.environ.get("BIAOGE_PUBLIC_URL") or None,
+              help="系统的公开网址（如 https://biaoge.example.cn），印在每条记录 PDF 的二维码里；不写则不印二维码")
+def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, schemas, data, scheduler, public_url):
     from services.archive import Progress, write_archive
     from services.archive_dask import SchedulerError, check_scheduler
     from services.archive_source import collect
@@ -290,7 +292,7 @@ def archive(forms_, date_from, date_to, where, text, fmt, merge, jobs, output, s
         with tmp.open("wb") as out:
             summary = write_archive(entries, definitions, out, titles=titles, fmt=fmt, merge=merge,
                                     jobs=jobs or None, progress=Progress(len(entries)), key_fields=keys,
-                                    scheduler=scheduler)
+                                    scheduler=scheduler, public_url=public_url)
     except SchedulerError as exc:
         tmp.unlink(missing_ok=True)
         raise click.ClickException(str(exc))

@@ -119,6 +119,7 @@ class Form:
     computed_order: list = field(default_factory=list)
     rules: list = field(default_factory=list)      # Rule, top level then per table
     flow: object = None                            # forms.flow.Flow of x-approval, or None
+    list_columns: list | None = None               # x-form list: the records list's declared key columns
 
     def walk(self):
         for f in self.fields.values():
@@ -326,6 +327,7 @@ class _Compiler:
         self.check_fields(form)
         self.check_layout(form)
         self.check_numbering(form)
+        self.check_list(form, meta.get("list"))
         self.compile_formulas(form)
         form.flow = compile_flow(doc.get("x-approval"), form, self.add, lambda text, at: self.condition(form, text, at))
         return form
@@ -446,6 +448,16 @@ class _Compiler:
                     if name not in form.fields:
                         self.add("layout-unknown-field", ("x-layout", part, i), value=name,
                                  suggestion=suggestion(name, form.fields))
+
+    def check_list(self, form, names):
+        """x-form list: each name a top-level field with one short value (what a list column can show)."""
+        if not isinstance(names, list):
+            return
+        short = {f.key for f in form.summary_fields()}
+        for i, name in enumerate(names):
+            if isinstance(name, str) and name not in short:
+                self.add("list-unknown-field", ("x-form", "list", i), value=name, suggestion=suggestion(name, short))
+        form.list_columns = [n for n in dict.fromkeys(names) if isinstance(n, str) and n in short]
 
     def check_numbering(self, form):
         n = form.numbering

@@ -59,6 +59,8 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
               "with / unless 只能写与它同一层（同一表格行）的字段名。"),
     ErrorCode("E222", "unique-unknown-choice", "x-unique 的 unless 中「{title}」没有可选项 '{value}'{suggestion}",
               "unless 写「字段: [取消时的选项]」，选项须在该字段的 enum 中。"),
+    ErrorCode("E223", "list-unknown-field", "记录列表的列 '{value}' 不存在或不能作为列{suggestion}",
+              "x-form 的 list 写本表顶层、只有一个简短值的字段名（不能是表格、分组或长文字），例如 list: [customer_name, order_date, total]。"),
     ErrorCode("E301", "expr-syntax", "公式有误：{detail}", "公式可用数字、字段名、+ - * /、括号和 sum、round、if、daxie 等函数。"),
     ErrorCode("E302", "expr-unknown-field", "公式中的字段 '{name}' 不存在{suggestion}", "公式里写字段名（properties 中的名字）或字段的中文标题。"),
     ErrorCode("E303", "expr-unknown-function", "未知的函数 '{name}'{suggestion}", "可用的函数：sum, min, max, round, abs, if, and, or, not, daxie。"),

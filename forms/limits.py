@@ -15,6 +15,8 @@ MAX_CHARS = 200_000      # characters of all its texts together (about 100 print
 MAX_DEPTH = 12           # nesting of objects and lists (a table row's field is depth 4)
 MAX_LIST = 200           # items of a list that is not a table (a multiple choice)
 MAX_TEXT = 5000          # characters of a text not bound to a field (reported as unknown anyway)
+SIGNATURE_BYTES = 200 * 1024            # a handwritten signature's PNG (services.approval_signature)
+SIGNATURE_PIXELS = (1200, 600)          # its largest width and height (the pad: 600 × 200 CSS px at 2×)
 
 
 def max_rows(table) -> int:

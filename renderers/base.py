@@ -7,7 +7,7 @@ builds on HTMLExporter).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Filled:
     created: str = ""          # ISO date of submission
     void: str = ""             # "作废" when the record is voided: printed across it (and beside its 编号)
     link: str = ""             # the record's address (printed as a QR code with the 编号); "" when it has none
+    signatures: dict = field(default_factory=dict)   # signer field's dotted path -> [PNG data: URI] (handwritten)
 
 
 class DoesNotFit(ValueError):

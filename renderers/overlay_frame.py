@@ -72,6 +72,8 @@ class Frame:
 
 def split(form, record) -> tuple[dict, list]:
     """(the frame's view model, values) of a filled record; NoFrame when the frame cannot carry it."""
+    if record.signatures:
+        raise NoFrame("a handwritten signature (an image the values layer does not draw)")
     ctx = sheet_context(form, record, build_layout(form).copies or [""])
     if len(ctx["pages"]) != 1:
         raise NoFrame("more than one page per copy")

@@ -3,7 +3,7 @@
 Builds on PrintHtmlRenderer. Each copy of a 一式N联 form is laid out as its
 own document so that 第 x 页 共 y 页 counts within the copy, then the pages
 are joined. Nothing is fetched while rendering: every asset is inline and the
-URL fetcher refuses every URL, whatever a definition or a value contains.
+URL fetcher refuses every URL (but a PNG data: URI), whatever a definition or a value contains.
 """
 from __future__ import annotations
 
@@ -63,8 +63,17 @@ class FetchRefused(ValueError):
     pass
 
 
+PNG_DATA = "data:image/png;base64,"
+
+
 def refuse_fetch(url, *args, **kwargs):
-    """URL fetcher that fetches nothing: all assets are inline."""
+    """URL fetcher that fetches nothing: all assets are inline (a handwritten signature is a PNG
+    data: URI, decoded here, never fetched)."""
+    if url.startswith(PNG_DATA):
+        import base64
+
+        from weasyprint.urls import URLFetcherResponse
+        return URLFetcherResponse(url, base64.b64decode(url[len(PNG_DATA):]), {"Content-Type": "image/png"})
     raise FetchRefused(f"biaoge does not fetch {url!r} while rendering")
 
 

@@ -212,6 +212,7 @@ def line_items(items, data, record, signed: bool = False, room: float = 0) -> li
             continue
         view = {"label": it.label, "value": "", "width": 6}
         if it.kind == "field":
+            view["path"] = ".".join(it.field.path)
             value = (data or {}).get(it.field.key)
             view["width"] = it.field.spec.get("x-width", 8 if getattr(it.field.kind_def, "calendar", None) else 6)
             if value not in (None, ""):
@@ -268,7 +269,8 @@ def grid_view(block, values, filled, chars: float = 8) -> list:
             if unit and "text" in value:
                 value = dict(value, unit=unit)
             cells.append({"title": c.field.title, "label": label, "shrink": shrink, "colspan": c.span * 2 - 1,
-                          "value": value, "kind": c.field.kind, "align": c.field.kind_def.align})
+                          "value": value, "kind": c.field.kind, "align": c.field.kind_def.align,
+                          "path": ".".join(c.field.path)})
         rows.append({"tall": any(c.field.kind_def.tall for c in row), "cells": cells})
     return rows
 
@@ -468,15 +470,33 @@ def sheet_context(form, record: Filled | None, copies: list, batch: bool = False
     pages = [{"first": p.first, "last": p.last, "blocks": page_blocks(p, data, filled, chars, room)}
              for p in paginate(lay, data, compact)]
     n = len(lay.copies)
+    signatures = line_items(lay.signatures, data, record, signed=True, room=room)
+    attach_signatures(pages, signatures, record.signatures if record else {})
     return dict(
         form=form, lay=lay, record=record, pages=pages, copies=copies, batch=batch, compact=compact,
         copies_note=(f"一式{'两' if n == 2 else CN_NUMBERS[n] if n <= 10 else n}联" if n > 1 else copies_said(form)),
         continued=f"{form.title}（续）" + (f"　编号：{record.number}" if record and record.number else ""),
         header=line_items(lay.header, data, record, room=room),
-        signatures=line_items(lay.signatures, data, record, signed=True, room=room),
+        signatures=signatures,
         intro=[text_parts(t, form, data) for t in lay.intro], closing=[text_parts(t, form, data) for t in lay.closing],
         notes=[text_parts(t, form, data) for t in lay.notes],
         qr=Markup(qr.svg(qr.payload(record.link, record.number))) if record and record.link else "")
+
+
+def attach_signatures(pages: list, line: list, images: dict) -> None:
+    """Put each signer's handwritten signature (data: URIs) beside their name: in the grid cell
+    or the sign-off line item of the field it signs."""
+    if not images:
+        return
+    for page in pages:
+        for b in page["blocks"]:
+            for row in b.get("rows", []) if b["type"] == "grid" else []:
+                for c in row["cells"]:
+                    if c["path"] in images:
+                        c["value"] = dict(c["value"], images=images[c["path"]])
+    for v in line:
+        if v.get("path") in images:
+            v["images"] = images[v["path"]]
 
 
 _COPIES = re.compile(r"一式[二两三四五六七八九十]+[联份]")

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from services import approval as engine
 from services import approval_print as printing
+from services import approval_signature as signatures
 
 from . import context
 from .access import access, for_form, signed_in
@@ -59,6 +60,13 @@ def refuse_locked(form, record) -> None:
         raise ApiError(409, f"这份记录{engine.state_label(doc)}，不能修改；如需修改，请审批人驳回或退回。")
 
 
+def signature_images(form, record) -> dict:
+    """{signer field path: [data URI]} of the record's signed decisions (for its PDF)."""
+    if form.flow is None:
+        return {}
+    return signatures.images(context.store(), form, approvals().doc(form.id, record["id"]))
+
+
 def shown_data(form, record, data):
     """A record's data as pages and files show it: approver fields from the decision log."""
     if form.flow is None:
@@ -87,10 +95,17 @@ def _target(form_id, record_id):
     return form, rec
 
 
-def _decide(form, rec, action, comment, values, to, step=None):
+def _decide(form, rec, action, comment, values, to, step=None, signature=None):
+    """Take the decision; a handwritten signature (a PNG data URL) is checked and kept first."""
+    sha, new = None, False
     try:
-        doc = approvals().act(form, rec, access().user, action, comment=comment, values=values, to=to, step=step)
+        if signature:
+            sha, new = signatures.keep(context.store(), form.id, rec["id"], signatures.check(signature))
+        doc = approvals().act(form, rec, access().user, action, comment=comment, values=values, to=to, step=step,
+                              signature=sha)
     except engine.FlowError as exc:
+        if new:
+            signatures.drop(context.store(), form.id, rec["id"], sha)
         raise ApiError(exc.status, str(exc)) from None
     return doc
 
@@ -102,7 +117,7 @@ def flow_json(form, doc) -> dict:
             "waiting": [{"login": x, "real_name": _name(x)} for x in approvals().waiting(form, doc)] if doc else [],
             "pdf_sha256": (doc or {}).get("pdf_sha256"),
             "log": [{k: e.get(k) for k in ("round", "step", "title", "user", "name", "action", "decision",
-                                            "comment", "values", "at", "to", "to_name", "pending", "consistent")}
+                                            "comment", "values", "at", "to", "to_name", "pending", "consistent", "signature")}
                     for e in (doc or {}).get("log", [])]}
 
 
@@ -122,7 +137,8 @@ def decide_api(form_id, record_id):
         raise ApiError(400, f"请以 JSON 提交审批操作，例如 {{\"action\": \"同意\", \"comment\": \"…\"}}；"
                             f"可选操作：{'、'.join(engine.ACTIONS)}。")
     doc = _decide(form, rec, payload["action"], str(payload.get("comment") or ""), payload.get("values") or {},
-                  payload.get("to"), payload.get("step") if isinstance(payload.get("step"), str) else None)
+                  payload.get("to"), payload.get("step") if isinstance(payload.get("step"), str) else None,
+                  payload.get("signature"))
     return jsonify(flow_json(form, doc))
 
 
@@ -134,7 +150,7 @@ def decide_page(form_id, record_id):
     check_csrf()
     values = {k[len("v:"):]: v for k, v in request.form.items() if k.startswith("v:") and v != ""}
     _decide(form, rec, request.form.get("action", ""), request.form.get("comment", ""), values,
-            request.form.get("to") or None, request.form.get("step") or None)
+            request.form.get("to") or None, request.form.get("step") or None, request.form.get("signature") or None)
     return redirect(url_for("pages.record", form_id=form_id, record_id=record_id), code=303)
 
 

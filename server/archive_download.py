@@ -19,7 +19,7 @@ import queue
 import threading
 from urllib.parse import quote
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 
 from services.archive import write_archive
 from services.archive_source import collect
@@ -76,6 +76,7 @@ def _slot(app) -> threading.BoundedSemaphore:
 def archive_response(form, query) -> Response:
     app = current_app._get_current_object()
     limits = render_limits()
+    public_url = app.config.get("PUBLIC_URL") or request.url_root       # as a record's own PDF (record_link)
     slot = _slot(app)
     if not slot.acquire(blocking=False):
         raise ApiError(503, "当前正在生成的归档太多，请稍后再试。")
@@ -103,7 +104,7 @@ def archive_response(form, query) -> Response:
     def build():
         try:
             write_archive(entries, definitions, _QueueWriter(q, stop), titles=titles, jobs=1, key_fields=keys,
-                          limits=limits)
+                          limits=limits, public_url=public_url)
             outcome = _END
         except _Closed:
             return

@@ -13,7 +13,7 @@ from .access import public
 
 SERVED = {"form.css": "text/css", "form.js": "text/javascript", "expr-runtime.js": "text/javascript",
           "records.js": "text/javascript", "drafts.js": "text/javascript",
-          "sections.js": "text/javascript"}
+          "sections.js": "text/javascript", "signature.js": "text/javascript"}
 
 
 @lru_cache(maxsize=None)

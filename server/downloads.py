@@ -49,13 +49,13 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
     rec, form, _ = record_for_render(form_id, record_id, revision, "print")
     complete = not access().hidden(form, rec)
     form, data = access().view(form, rec)
-    from .approvals import frozen_or_render, shown_data
+    from .approvals import frozen_or_render, shown_data, signature_images
     data = shown_data(form, rec, data)
     renderer = base.get(fmt)
     from services.voiding import voided
     record = base.Filled(data, number=rec.get("number") or "", created=rec["created"][:10],
                          void="作废" if voided(context.store(), form_id, record_id) else "",
-                         link=record_link(form_id, record_id))
+                         link=record_link(form_id, record_id), signatures=signature_images(form, rec))
     name = f"{form.title}-{rec.get('number') or record_id}"
     if rec.get("revision", 1) > 1:
         name += f"-第{rec['revision']}版"

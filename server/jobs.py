@@ -57,7 +57,8 @@ def register(app) -> None:
                            max_active=int(cfg.get("ARCHIVE_JOB_ACTIVE", 4)), keep=int(cfg.get("ARCHIVE_JOB_KEEP", 50)),
                            resume=bool(cfg.get("ARCHIVE_JOB_RESUME", True)),
                            scheduler=check_scheduler(cfg.get("DASK_SCHEDULER")),
-                           workers=cfg.get("ARCHIVE_JOB_WORKERS") or None, limits=limits)
+                           workers=cfg.get("ARCHIVE_JOB_WORKERS") or None, limits=limits,
+                           public_url=cfg.get("PUBLIC_URL") or None)
     records = app.extensions["biaoge.records"]
     jobs = ArchiveJobs(records.store, lambda: records.catalog, settings,
                        access_for=_owner_access(records, app.extensions["biaoge.accounts"]))

@@ -13,8 +13,11 @@ MAX_COLUMNS = 4
 
 
 def key_columns(form) -> list:
-    """Up to MAX_COLUMNS top-level fields: date, party, total, status, then the first short fields."""
+    """The definition's declared columns (x-form list) that `form` (the user's view of it) has, else up
+    to MAX_COLUMNS top-level fields: date, party, total, status, then the first short fields."""
     short = form.summary_fields()
+    if form.list_columns:
+        return [form.fields[k] for k in form.list_columns if k in form.fields and form.fields[k] in short]
     picks = [
         _date_field(form, short),
         next((f for f in short if not f.kind_def.numeric and PARTY.search(f.title)), None),
@@ -39,19 +42,24 @@ def _date_field(form, short):
     return next((days[k] for k in wanted if k in days), next(iter(days.values()), None))
 
 
-def across_forms(store, catalog, access, query_for, *, limit: int) -> list:
-    """(form, record) pairs, newest first, of every form with records the user may read; `query_for(form)`
-    is the text query for that form. At most `limit` records in all (each form contributes its newest)."""
-    found = []
+MAX_ALL_PAGES = 50       # pages of 全部记录 one may turn to (each form is read up to the page's end)
+
+
+def across_forms(store, catalog, access, query_for, *, offset: int, limit: int):
+    """(page, total): (form, record) pairs, newest first, of every form with records the user may read;
+    `query_for(form)` is the text query for that form; `total` counts every match of every form.
+    Each form contributes at most offset + limit of its newest (callers bound the offset)."""
+    found, total = [], 0
     present = set(store.forms())
     for forms in catalog.by_chapter().values():
         for form in forms:
             if form.id not in present or not access.can(form, "read"):
                 continue
             try:
-                items, _ = search(store, form, access, query_for(form), limit=limit)
+                items, n = search(store, form, access, query_for(form), limit=offset + limit)
             except Forbidden:
                 continue
+            total += n
             found += [(form, r) for r in items]
-    found.sort(key=lambda fr: fr[1].get("created", ""), reverse=True)
-    return found[:limit]
+    found.sort(key=lambda fr: (fr[1].get("created", ""), fr[0].id, fr[1]["id"]), reverse=True)
+    return found[offset:offset + limit], total

@@ -20,6 +20,7 @@ from services.holds import Held
 from services.approval_print import applicant_form
 from services.query import QueryError, build_query, query_args
 from services.records import Forbidden, search
+from services.sorting import CREATED, NUMBER, SortTooBig, sorted_page
 from services.voiding import MAX_REASON, VoidError, describe, voided, voided_ids
 
 from . import context
@@ -27,7 +28,7 @@ from .access import access, for_form, record_or_404, signed_in
 from .approvals import after_create, refuse_approver_fields, refuse_locked, shown_data
 from .assets import fill_assets
 from .downloads import download_response, record_for_render
-from .listing import across_forms, key_columns
+from .listing import MAX_ALL_PAGES, across_forms, key_columns
 from .params import int_arg
 
 bp = Blueprint("pages", __name__)
@@ -212,21 +213,41 @@ def records(form_id):
     per_page = current_per_page()
     page = int_arg("page", 1)
     query = list_query(form)
+    view_form = access().view(form, {"creator": None, "department": None})[0]
+    columns = key_columns(view_form)
+    order = list_order(columns)
     try:
-        items, total = search(context.store(), form, access(), query, offset=(page - 1) * per_page, limit=per_page)
+        items, total = sorted_page(context.store(), form, access(), query, order["sort"], order["dir"] == "desc",
+                                   offset=(page - 1) * per_page, limit=per_page, title=order["title"])
+    except SortTooBig as exc:
+        abort(400, description=str(exc))
     except Forbidden as exc:
         abort(403, description=str(exc))
     void_marks = voided_ids(context.store(), form.id) if items else {}
     shown = [dict(r, data=access().view(form, r)[1], printable=access().allows(form, "print", r),
                   void=void_marks.get(r["id"])) for r in items]
-    view_form = access().view(form, {"creator": None, "department": None})[0]
-    columns = key_columns(view_form)
-    context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown)})
+    context.audit("list", form=form, detail={"query": query_args(query), "page": page, "shown": len(shown),
+                                             "sort": order["sort"], "dir": order["dir"]})
+    sorting = {} if order["default"] else {"sort": order["sort"], "dir": order["dir"]}
     return render_template("records.html", form=form, items=shown, total=total, page=page,
                            pages=max(1, math.ceil(total / per_page)), columns=columns, date_from=query.date_from,
                            date_to=query.date_to, q=query.text, where=[f"{k}={v}" for k, v in query.where],
-                           filters=query_args(query), can_export=access().can(form, "export"),
-                           can_create=access().can_create(form))
+                           filters=query_args(query), order=order, paged={**query_args(query), **sorting},
+                           sort_choices=[(CREATED, "提交时间"), (NUMBER, "编号")] + [(f.key, f.title) for f in columns],
+                           can_export=access().can(form, "export"), can_create=access().can_create(form))
+
+
+def list_order(columns) -> dict:
+    """The list's order from `sort` (提交时间 created, 编号 number, or a key column) and `dir` (asc|desc);
+    400 on anything else. Default: newest first."""
+    titles = {CREATED: "提交时间", NUMBER: "编号", **{f.key: f.title for f in columns}}
+    key = (request.args.get("sort") or CREATED).strip()
+    if key not in titles:
+        abort(400, description=f"不能按「{key[:30]}」排序；可以排序的列：{'、'.join(titles.values())}。")
+    direction = (request.args.get("dir") or ("desc" if key == CREATED else "asc")).strip()
+    if direction not in ("asc", "desc"):
+        abort(400, description=f"排序方向应为 asc（从小到大）或 desc（从大到小），这里是 '{direction[:20]}'。")
+    return {"sort": key, "dir": direction, "title": titles[key], "default": key == CREATED and direction == "desc"}
 
 
 @bp.get("/records")
@@ -234,11 +255,15 @@ def records(form_id):
 def all_records():
     """全部记录: the newest records of every form the user may read, searched by text (编号, a name…)."""
     q = request.args.get("q", "").strip()[:100]
-    found = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
-                         limit=current_per_page() * 2)
+    per_page = current_per_page()
+    page = int_arg("page", 1, maximum=MAX_ALL_PAGES)
+    found, total = across_forms(context.store(), context.catalog(), access(), lambda form: build_query(form, text=q),
+                                offset=(page - 1) * per_page, limit=per_page)
     items = [{"form": form, "record": r, "data": access().view(form, r)[1]} for form, r in found]
-    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "shown": len(items)})
-    return render_template("all_records.html", items=items, q=q, key_columns=key_columns)
+    context.audit("list", detail={"query": {"q": q} if q else {}, "all_forms": True, "page": page, "shown": len(items)})
+    pages = max(1, min(MAX_ALL_PAGES, math.ceil(total / per_page)))
+    return render_template("all_records.html", items=items, q=q, key_columns=key_columns, total=total, page=page,
+                           pages=pages, capped=total > MAX_ALL_PAGES * per_page, paged={"q": q} if q else {})
 
 
 def current_per_page() -> int:

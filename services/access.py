@@ -195,6 +195,11 @@ def _remove_property(definition: dict, form, path) -> None:
     for part in ("intro", "closing", "notes"):
         layout[part] = [t.replace("{" + name + "}", "＊") if name and isinstance(t, str) else t
                         for t in layout.get(part) or []]
+    meta = definition.get("x-form") or {}
+    if name and isinstance(meta.get("list"), list):      # a hidden field is no list column either
+        meta["list"] = [k for k in meta["list"] if k != name]
+        if not meta["list"]:
+            meta.pop("list")
     if name:
         definition["x-rules"] = [r for r in definition.get("x-rules") or [] if name not in str(r.get("check", ""))]
         if not definition["x-rules"]:

@@ -146,10 +146,11 @@ class Approvals:
         return self.act(form, record, user, "提交")
 
     def act(self, form, record: dict, user, action: str, *, comment: str = "", values: dict | None = None,
-            to: str | None = None, step: str | None = None) -> dict:
+            to: str | None = None, step: str | None = None, signature: str | None = None) -> dict:
         """Take one action atomically; raises FlowError (403 not yours, 409 the flow moved on,
         422 what was sent is wrong) and leaves everything as it was. `step`: the step the decider
-        saw (a page, a client): when the flow has moved on since, 409 names who moved it."""
+        saw (a page, a client): when the flow has moved on since, 409 names who moved it. `signature`:
+        the sha256 of a handwritten signature kept by services.approval_signature.keep."""
         flow = form.flow
         if flow is None:
             raise FlowError(f"「{form.title}」没有审批流程。", 404)
@@ -161,7 +162,7 @@ class Approvals:
         values = self._check_values(form, values or {})
         target = self._check_target(to) if action == "转交" else None
         entry_base = {"user": user.login, "name": user.real_name, "action": action, "comment": comment,
-                      "at": now()}
+                      "at": now()} | ({"signature": signature} if signature else {})
 
         def change(doc):
             doc = copy.deepcopy(doc) if doc is not None else {

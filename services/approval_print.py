@@ -159,9 +159,33 @@ def frozen_pdf(store, form_id: str, record_id: int, revision: int, render) -> by
     return content
 
 
+def frozen_for_archive(store, form, record: dict, definition: dict | None) -> bytes | None:
+    """An approved record's frozen PDF for an archive (`record` as printed_record gives it, seen
+    whole and not voided): the stored bytes, or rendered and frozen now, so that the archive
+    holds the very bytes whose SHA-256 is kept with the record. None for any other record."""
+    from .approval import PASSED
+    found = store.get_doc(KIND, key(form.id, record["id"])) if form.flow is not None else None
+    if found is None or found[0].get("state") != PASSED or record.get("void"):
+        return None
+
+    def render():
+        from forms.definition import compile_frozen
+        from renderers.base import Filled
+
+        from .rendering import render_record
+        made_with = compile_frozen(definition, form.filename) if definition else form
+        filled = Filled(record["data"], number=record.get("number") or "", created=str(record["created"])[:10],
+                        signatures=record.get("signatures") or {})
+        return render_record("pdf", made_with, definition, filled)
+    return frozen_pdf(store, form.id, record["id"], record["revision"], render)
+
+
 def printed_record(store, form, record: dict) -> dict:
     """A stored record with its approver fields from its decision log (archives, exports)."""
     if form.flow is None or not isinstance(record.get("data"), dict):
         return record
+    from .approval_signature import images
     found = store.get_doc(KIND, key(form.id, record["id"]))
-    return dict(record, data=printed(form, record["data"], found[0] if found else None))
+    doc = found[0] if found else None
+    signs = images(store, form, doc)
+    return dict(record, data=printed(form, record["data"], doc), **({"signatures": signs} if signs else {}))

@@ -40,7 +40,16 @@ from .rendering import RenderLimits, is_small, render_record
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 PDF_ENGINE = "pdf2"      # the two-layer engine (falls back to the flow engine "pdf" per record)
 BATCH = 25
-MANIFEST_COLUMNS = ["序号", "编号", "表单", "日期", "主要内容", "文件名", "SHA-256", "页数", "状态", "错误"]
+MANIFEST_COLUMNS = ["序号", "编号", "表单", "日期", "主要内容", "文件名", "SHA-256", "页数", "状态", "错误", "二维码链接"]
+NO_LINK = "未印二维码：不知道系统的公开网址（设置 PUBLIC_URL / BIAOGE_PUBLIC_URL，或 biaoge archive --public-url）"
+
+
+def record_link(public_url: str | None, form_id: str, record_id) -> str:
+    """A record's address for people (what its QR code holds): the public base URL and the record
+    page's path (server.pages.record); "" when no base URL is known or the record has no id."""
+    if not public_url or record_id is None:
+        return ""
+    return f"{public_url.rstrip('/')}/forms/{form_id}/records/{record_id}"
 
 
 @dataclass
@@ -96,7 +105,7 @@ def _init_worker(definitions: dict, limits: RenderLimits = RenderLimits()) -> No
 
 
 def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt: str, items,
-                engine: str = PDF_ENGINE) -> list:
+                engine: str = PDF_ENGINE, public_url: str | None = None) -> list:
     """One batch on a Dask worker: the frozen definition travels with its records (compiled once
     per worker and digest)."""
     if len(_DEFINITIONS) > 64:   # a long-lived worker of a real cluster: bounded caches
@@ -106,7 +115,7 @@ def render_task(digest: str, definition: dict | None, limits: RenderLimits, fmt:
         _DEFINITIONS[digest] = definition
         _FORMS.pop(digest, None)
     _LIMITS[0] = limits
-    return _render_batch((digest, fmt, items, engine))
+    return _render_batch((digest, fmt, items, engine, public_url))
 
 
 def _form(digest: str):
@@ -118,8 +127,11 @@ def _form(digest: str):
 
 
 def _render_batch(task):
-    """Render one batch: (digest, fmt, [(seq, record)], engine) -> [(seq, {format: bytes}, pages, error)]."""
-    digest, fmt, items, engine = task if len(task) == 4 else (*task, PDF_ENGINE)
+    """Render one batch: (digest, fmt, [(seq, record)], engine, public base URL) -> [(seq, {format: bytes},
+    pages, error)]; engine and URL may be left off (pdf2, no link)."""
+    digest, fmt, items, *rest = task
+    engine = rest[0] if rest else PDF_ENGINE
+    public_url = rest[1] if len(rest) > 1 else None
     from renderers import base
     try:
         form = _form(digest)
@@ -138,12 +150,16 @@ def _render_batch(task):
             bad.append((seq, {}, 0, f"记录超出上限，未生成：{beyond[0]['message']}"))
             continue
         records.append((seq, base.Filled(data, number=rec.get("number") or "",
-                                         created=str(rec.get("created", ""))[:10], void="作废" if rec.get("void") else "")))
+                                         created=str(rec.get("created", ""))[:10], void="作废" if rec.get("void") else "",
+                                         link=record_link(public_url, form.id, rec.get("id")),
+                                         signatures=rec.get("signatures") or {})))
     out = list(bad)
     definition = _DEFINITIONS.get(digest)
     pdfs = {}
-    if fmt in ("pdf", "both") and records:
-        pdfs = _pdfs(form, definition, records, engine)
+    frozen = {seq: rec["frozen_pdf"] for seq, rec in items if isinstance(rec, dict) and rec.get("frozen_pdf")}
+    if fmt in ("pdf", "both") and records:      # an approved record's frozen PDF goes in as it is
+        rest = [(s, r) for s, r in records if s not in frozen]
+        pdfs = (_pdfs(form, definition, rest, engine) if rest else {}) | frozen
     for seq, record in records:
         files, error = {}, None
         if fmt in ("pdf", "both"):
@@ -192,17 +208,17 @@ def _count_pages(content: bytes | None) -> int:
 
 
 # ---------------------------------------------------------------- driver
-def _batches(entries, fmt, size=BATCH, engine=PDF_ENGINE):
+def _batches(entries, fmt, size=BATCH, engine=PDF_ENGINE, public_url=None):
     """Consecutive entries of one definition, at most `size` at a time."""
     batch, key = [], None
     for seq, entry in enumerate(entries):
         if batch and (entry.digest != key or len(batch) >= size):
-            yield (key, fmt, batch, engine)
+            yield (key, fmt, batch, engine, public_url)
             batch = []
         key = entry.digest
         batch.append((seq, entry.record))
     if batch:
-        yield (key, fmt, batch, engine)
+        yield (key, fmt, batch, engine, public_url)
 
 
 def _results(tasks, definitions, limits, jobs, scheduler, client):
@@ -221,20 +237,22 @@ def _results(tasks, definitions, limits, jobs, scheduler, client):
 def write_archive(entries, definitions: dict, out, *, titles: dict | None = None, fmt: str = "pdf",
                   merge: bool = False, jobs: int | None = None, progress=None, key_fields=None,
                   limits: RenderLimits = RenderLimits(), scheduler: str | None = None, client=None,
-                  batch: int = BATCH, runner=None, engine: str = PDF_ENGINE) -> Summary:
+                  batch: int = BATCH, runner=None, engine: str = PDF_ENGINE, public_url: str | None = None) -> Summary:
     """Write the archive of `entries` (a list of Entry) into the binary stream `out`. Rendered on
     `client` (a dask Client) if given, else on the Dask cluster of `scheduler`, else on a
     LocalCluster of `jobs` processes (default: one per core; 1: in this process). `runner`
     (tasks, definitions, limits) -> batch results replaces all that (benchmarks). `engine`: the
-    PDF renderer ("pdf2" two-layer, "pdf" flow)."""
+    PDF renderer ("pdf2" two-layer, "pdf" flow). `public_url`: the address people reach the server at;
+    each record's PDF then carries its QR code (编号 and link), else the manifest says why not."""
     entries = list(entries)
     started = time.perf_counter()
     # If anything fails midway the zip must stay unfinished (no central directory), so that a
     # streamed download that breaks off can never pass for a complete archive.
     sink = _Sink(out)
-    archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1)
+    archive = _Archive(sink, titles or {}, fmt, merge, key_fields, several=len({e.form_id for e in entries}) > 1,
+                       public_url=public_url)
     try:
-        tasks = _batches(entries, fmt, max(1, batch), engine)
+        tasks = _batches(entries, fmt, max(1, batch), engine, public_url)
         if runner is not None:
             results = (r for rs in runner(tasks, definitions, limits) for r in rs)
         else:
@@ -273,8 +291,9 @@ class _Sink:
 class _Archive:
     """The zip being written: one file per record as results arrive, then the manifest."""
 
-    def __init__(self, out, titles: dict, fmt: str, merge: bool, key_fields, several: bool):
+    def __init__(self, out, titles: dict, fmt: str, merge: bool, key_fields, several: bool, public_url=None):
         self.zf = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)
+        self.public_url = public_url
         self.titles, self.key_fields, self.several = titles, key_fields, several
         self.merged = _Merged() if merge and fmt in ("pdf", "both") else None
         self.summary, self.rows, self.used = Summary(), [], set()
@@ -305,7 +324,8 @@ class _Archive:
             self.merged.add(files["pdf"], f"{title} {rec.get('number') or rec.get('id')}")
         self.rows.append([seq + 1, str(rec.get("number") or ""), title, str(rec.get("created", ""))[:10], keys,
                           "; ".join(n for n, _ in names), "; ".join(h for _, h in names), pages,
-                          "失败" if error else "成功", error or ""])
+                          "失败" if error else "成功", error or "",
+                          record_link(self.public_url, entry.form_id, rec.get("id")) or NO_LINK])
 
     def finish(self) -> None:
         if self.merged is not None:

@@ -73,6 +73,7 @@ class JobSettings:
     scheduler: str | None = None   # tcp://host:8786; None: a LocalCluster of `workers`
     workers: int | None = None     # 1: rendered in the job's own thread
     limits: RenderLimits = field(default_factory=RenderLimits)
+    public_url: str | None = None  # printed in each record's QR code; None: no code (the manifest says so)
 
 
 def now() -> str:
@@ -215,7 +216,7 @@ class ArchiveJobs:
                     summary = write_archive(entries, definitions, _Capped(fh, self.settings.max_bytes),
                                             titles=titles, key_fields=keys, limits=self.settings.limits,
                                             jobs=self.settings.workers, scheduler=self.settings.scheduler,
-                                            progress=_Progress(self, job_id))
+                                            progress=_Progress(self, job_id), public_url=self.settings.public_url)
                 part.replace(self.folder / f"{job_id}.zip")
                 self._change(job_id, state="done", done=summary.records, failed_records=summary.failed,
                              size=(self.folder / f"{job_id}.zip").stat().st_size, finished=now(), updated=now())

@@ -7,7 +7,7 @@ from renderers.layout import display
 from store.base import Query
 
 from .access import form_without, redact
-from .approval_print import printed_record
+from .approval_print import frozen_for_archive, printed_record
 from .archive import Entry
 from .records import scan
 from .voiding import voided_ids
@@ -55,5 +55,7 @@ def collect(catalog, store, selections, access=None):
                 rec, digest = dict(rec, data=redact(rec.get("data"), hidden)), key
             if rec.get("id") in marks:      # printed 作废 across it
                 rec = dict(rec, void=True)
-            entries.append(Entry(form.id, digest, printed_record(store, form, rec)))
+            rec = printed_record(store, form, rec)
+            frozen = None if hidden else frozen_for_archive(store, form, rec, definitions[digest])
+            entries.append(Entry(form.id, digest, dict(rec, frozen_pdf=frozen) if frozen else rec))
     return entries, definitions, titles, key_fields_of(catalog)

@@ -1,5 +1,6 @@
 """A record's state as people see it, in one place: 已作废 (a void mark) wins, then the approval
-flow's state where the form has a flow, else 已提交 (stored, no flow).
+flow's state where the record has a flow document, else 已提交 (stored with no flow: its form has
+none, or the record was stored before the form had one, or was bulk-loaded).
 
 `states(store, catalog)` returns `state_of(form_id, record)` for reports and lists: it reads each
 form's void marks and flow documents once (one `docs` read per kind and form), not per record.
@@ -26,8 +27,6 @@ def states(store, catalog):
         rid = record.get("id")
         if rid in voids[form_id]:
             return VOID
-        docs = flows[form_id]
-        if docs is None:
-            return SUBMITTED
-        return approval.state_label(docs.get(rid))
+        doc = (flows[form_id] or {}).get(rid)
+        return SUBMITTED if doc is None else approval.state_label(doc)
     return of

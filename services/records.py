@@ -124,17 +124,18 @@ def search(store, form, access, query, *, action: str = "read", offset: int = 0,
     return found[offset:offset + limit], len(found)
 
 
-def scan(store, form, access, query, *, action: str = "export"):
-    """Every record `query` selects among those the user may `action`, oldest first (exports, archives)."""
+def scan(store, form, access, query, *, action: str = "export", copy: bool = True):
+    """Every record `query` selects among those the user may `action`, oldest first (exports, archives).
+    copy=False: read-only records (Store.scan), for callers that only read them (reports)."""
     if not access.may_search(form, query):
         raise Forbidden("不能按您无权查看的字段筛选。")
     scoped = access.query(form, action, query)
     if not (scoped.needle and _partly_hidden(form, access)):
-        yield from store.scan(form.id, scoped)
+        yield from store.scan(form.id, scoped, copy=copy)
         return
     without_text = Query(date_from=scoped.date_from, date_to=scoped.date_to, where=scoped.where,
                          creators=scoped.creators, departments=scoped.departments)
-    for r in store.scan(form.id, without_text):
+    for r in store.scan(form.id, without_text, copy=copy):
         if scoped.needle in search_text(r.get("number"), access.view(form, r)[1]):
             yield r
 

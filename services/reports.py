@@ -159,10 +159,10 @@ class _Row:
             mine.extend(i for i in ids if i not in known)
 
     def traced(self, form_id, record_id):
-        key = (form_id, record_id)
-        if key != self._last:            # items of one record come together; ids as 8-byte integers
-            self._last = key
-            ids = self.trace.get(form_id)
+        last = self._last
+        if last is None or last[1] != record_id or last[0] != form_id:   # items of one record come together
+            self._last = (form_id, record_id)
+            ids = self.trace.get(form_id)   # ids as 8-byte integers
             if ids is None:
                 ids = self.trace[form_id] = array("q")
             ids.append(record_id)
@@ -233,8 +233,10 @@ def _merged(parts) -> dict:
 def _pass(store, access, source_form, sources, windows, span, tables, singles, state_of, counted, values):
     lo, hi = span
     n = 0
-    records = scan(store, source_form, access, Query(), action="read") if access is not None \
-        else store.scan(source_form.id, Query())
+    # Read-only records (no copy): nothing here changes them, and what the report keeps of them
+    # (group values, detail values) is deep-copied with the report's data at the end.
+    records = scan(store, source_form, access, Query(), action="read", copy=False) if access is not None \
+        else store.scan(source_form.id, Query(), copy=False)
     redacting = access is not None and any("x-sensitive" in f.spec for f in source_form.walk())
     plans = [_Plan(s, windows, tables, singles, source_form.id, values) for s in sources]
     for rec in records:
@@ -251,7 +253,8 @@ def _pass(store, access, source_form, sources, windows, span, tables, singles, s
 
 
 class _Plan:
-    """One source's work on each record, prepared once."""
+    """One source's work on each record, prepared once (the loop over 100,000 records × their
+    lines runs here: what does not change per line is worked out per record or per plan)."""
 
     def __init__(self, s, windows, tables, singles, form_id, values):
         self.s, self.form_id = s, form_id
@@ -260,38 +263,52 @@ class _Plan:
         self.where = [(ref, op, fill_parameters(v, values)) for ref, op, v in s.where]
         self.rows = tables[id(s)] if s.table else None
         self.singles = singles
+        self.detail = s.detail
+        self.per_record = s.date.where != "row"        # the record's date: placed once, not per row
+        self.date_get = s.date.get
         self.simple_group = not any(ref.repeated for _, ref in s.group)
         self.group_gets = [ref.get for _, ref in s.group]
+        keys = [self._row_key(ref) for _, ref in s.group]
+        self.group_keys = keys if keys and None not in keys else None   # every group value from the row
         self._active: dict = {}          # the windows an item falls in -> the columns they fill
 
     def active(self, inside) -> list:
         key = tuple(inside)
         found = self._active.get(key)
         if found is None:
-            found = self._active[key] = [(t, None if ref is None else ref.get, make, sign)
+            found = self._active[key] = [(t, self._row_key(ref), None if ref is None else ref.get, make, sign < 0)
                                          for t, win, ref, make, sign in self.columns if win in inside]
         return found
+
+    def _row_key(self, ref):
+        """The key of a value read straight from the source row (most columns): the loop reads
+        row.get(key) instead of calling ref.get."""
+        return ref.path[0] if ref is not None and self.s.rows and ref.where == "row" and len(ref.path) == 1 else None
 
     def feed(self, rec, data, state, lo, hi):
         s = self.s
         items = data.get(s.rows) if s.rows else (None,)
         if not isinstance(items, (list, tuple)):
             return
-        per_record = s.date.where != "row"        # the record's date: placed once, not per row
+        per_record = self.per_record
         if per_record:
-            found = self._place(s.date.get(rec, data, None, state), lo, hi)
+            found = self._place(self.date_get(rec, data, None, state), lo, hi)
             if found is None:
                 return
+            day, inside = found
+            columns = self.active(inside)
+        where, rows_kind, rid = self.where, s.rows, rec.get("id")
         for i, row in enumerate(items):
-            if s.rows and not isinstance(row, dict):
+            if rows_kind and row.__class__ is not dict and not isinstance(row, dict):
                 continue
-            day, inside = found if per_record else (self._place(s.date.get(rec, data, row, state), lo, hi)
-                                                    or (None, None))
-            if not inside:
+            if not per_record:
+                day, inside = self._place(self.date_get(rec, data, row, state), lo, hi) or (None, None)
+                if not inside:
+                    continue
+                columns = self.active(inside)
+            if where and not all(_holds(ref.get(rec, data, row, state), op, v) for ref, op, v in where):
                 continue
-            if self.where and not all(_holds(ref.get(rec, data, row, state), op, v) for ref, op, v in self.where):
-                continue
-            self.take(rec, data, row, state, day, i, inside)
+            self.take(rec, rid, data, row, state, day, i, inside, columns)
 
     def _place(self, day, lo, hi):
         """(day, the windows it falls in) or None when it falls in none."""
@@ -303,43 +320,51 @@ class _Plan:
         inside = [w for w, a, b in self.windows if a <= day <= b]
         return (day, inside) if inside else None
 
-    def take(self, rec, data, row, state, day, index, inside):
+    def take(self, rec, rid, data, row, state, day, index, inside, columns):
         s, form_id = self.s, self.form_id
-        if s.detail:
+        if self.detail:
             if "current" not in inside:
                 return
             values = {c.target: c.ref.get(rec, data, row, state) for c in s.columns}
-            r = _Row({k: v for k, v in values.items() if v is not None}, (day, form_id, rec.get("id"), index))
-            r.traced(form_id, rec.get("id"))
-            self.rows[(form_id, rec.get("id"), index)] = r
+            r = _Row({k: v for k, v in values.items() if v is not None}, (day, form_id, rid, index))
+            r.traced(form_id, rid)
+            self.rows[(form_id, rid, index)] = r
             return
         if not s.table:
             r = self.singles.get(s.target)
             if r is None:
                 r = self.singles[s.target] = _Row({}, ())
-            self.add(r, rec, data, row, state, inside)
+            self.add(r, rid, rec, data, row, state, columns)
             return
         rows = self.rows
-        keys = (tuple(get(rec, data, row, state) for get in self.group_gets),) if self.simple_group \
-            else _group_keys(s, rec, data, row, state)
-        for key in keys:
+        if self.simple_group:
+            key = tuple([row.get(k) for k in self.group_keys] if self.group_keys is not None
+                        else [get(rec, data, row, state) for get in self.group_gets])
             r = rows.get(key)
             if r is None:
-                r = rows[key] = _Row({c: v for (c, _), v in zip(s.group, key) if v not in (None, "")},
-                                     tuple(value_text(v) if v is not None else "" for v in key))
-            self.add(r, rec, data, row, state, inside)
+                r = rows[key] = self._new_row(key)
+            self.add(r, rid, rec, data, row, state, columns)
+            return
+        for key in _group_keys(s, rec, data, row, state):
+            r = rows.get(key)
+            if r is None:
+                r = rows[key] = self._new_row(key)
+            self.add(r, rid, rec, data, row, state, columns)
 
-    def add(self, r, rec, data, row, state, inside):
-        columns = self.active(inside)
+    def _new_row(self, key) -> _Row:
+        return _Row({c: v for (c, _), v in zip(self.s.group, key) if v not in (None, "")},
+                    tuple(value_text(v) if v is not None else "" for v in key))
+
+    def add(self, r, rid, rec, data, row, state, columns):
         accs = r.accs
-        for target, get, make, sign in columns:
+        for target, key, get, make, negative in columns:
             acc = accs.get(target)
             if acc is None:
                 acc = accs[target] = make()
-            value = None if get is None else get(rec, data, row, state)
-            acc.add(-value if sign < 0 and value.__class__ in (int, float) else value)
+            value = row.get(key) if key is not None else None if get is None else get(rec, data, row, state)
+            acc.add(-value if negative and value.__class__ in (int, float) else value)
         if columns:
-            r.traced(self.form_id, rec.get("id"))
+            r.traced(self.form_id, rid)
 
 
 def _holds(got, op, value) -> bool:

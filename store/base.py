@@ -178,8 +178,12 @@ class Store:
         """Latest revisions matching `query`, newest record first: (one page, total matching)."""
         raise NotImplementedError
 
-    def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
-        """Every latest revision matching `query`, oldest record first (archives, exports, copies)."""
+    def scan(self, form_id: str, query: Query | None = None, batch: int = 500, *, copy: bool = True):
+        """Every latest revision matching `query`, oldest record first (archives, exports, copies).
+
+        copy=False: read-only — the records may share their data with the store's cache of parsed
+        files, so the caller must not change them (nor keep them: a later scan may yield the same
+        objects). Reports read this way; a backend that makes fresh records anyway ignores it."""
         _, total = self.query(form_id, query, limit=0)
         for start in range(max(0, total - batch), -batch, -batch):
             page, _ = self.query(form_id, query, offset=max(0, start), limit=batch + min(0, start))

@@ -89,6 +89,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 from tinydb import TinyDB
 from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
@@ -103,6 +104,7 @@ _FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")   # never _docs, _logs
 _DIGEST = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _CHUNK_NAME = re.compile(r"records-(\d{6}|[1-9]\d{6,})\.json")   # exactly f"{n:06d}"
 _STABLE_NS = 2_000_000_000   # cache a parsed file only when its mtime is older than this
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)   # finds runs of 19 digits (_load_bytes)
 _RAW_CACHE_SIZE = 32         # parsed chunk files kept whole (for get/history/pages)
 
 RECORDS, META = "records", "_meta"
@@ -130,6 +132,13 @@ def _dumps(data: Any) -> bytes:
 def _load_bytes(raw: bytes, display: str, purpose: str) -> Any:
     if not raw.strip():
         raise _corrupt(display, purpose, "文件为空")
+    # orjson reads an integer beyond 64 bits as a float: such chunks (any run of 19 digits, also
+    # in a text) are read by json. translate + find is ~15 times faster than a regex here.
+    if raw.translate(_DIGITS_AS_ZERO).find(b"0" * 19) < 0:
+        try:
+            return orjson.loads(raw)    # 3-4 times faster than json; the same values for everything else
+        except (ValueError, RecursionError):   # what json may still read (1e400, lone surrogates …) or not
+            pass
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -425,10 +434,10 @@ class TinyStore(Store):
             raise _unreadable(self._display(path), purpose, exc) from exc
         return st.st_ino, st.st_mtime_ns, st.st_size
 
-    def _parse_chunk(self, path: Path, key: tuple, content: bytes, purpose: str) -> dict:
+    def _parse_chunk(self, path: Path, key: tuple, content: bytes, purpose: str, keep: bool = True) -> dict:
         display = self._display(path)
         raw = _check_chunk(_load_bytes(content, display, purpose), display, purpose)
-        if time.time_ns() - key[1] > _STABLE_NS:
+        if keep and time.time_ns() - key[1] > _STABLE_NS:
             with self._mutex:
                 self._raw_cache[path] = (key, raw)
                 self._raw_cache.move_to_end(path)
@@ -436,9 +445,9 @@ class TinyStore(Store):
                     self._raw_cache.popitem(last=False)
         return raw
 
-    def _read_raw(self, path: Path, purpose: str = _READ) -> dict | None:
+    def _read_raw(self, path: Path, purpose: str = _READ, keep: bool = True) -> dict | None:
         """The parsed chunk, from the read-only cache or the disk; None if the file is absent.
-        Callers must not modify the result."""
+        Callers must not modify the result. keep=False: a chunk read from disk is not cached."""
         key = self._stat_key(path, purpose)
         if key is None:
             return None
@@ -448,7 +457,7 @@ class TinyStore(Store):
                 self._raw_cache.move_to_end(path)
                 return hit[1]
         found = _read_bytes(path, self._display(path), purpose)
-        return None if found is None else self._parse_chunk(path, found[0], found[1], purpose)
+        return None if found is None else self._parse_chunk(path, found[0], found[1], purpose, keep)
 
     def _doc(self, form_id: str, record_id: int) -> dict | None:
         if not _valid_id(record_id):
@@ -716,17 +725,26 @@ class TinyStore(Store):
         except (sqlite3.Error, OSError):
             return None
 
-    def scan(self, form_id: str, query: Query | None = None, batch: int = 500):
-        """Chunk by chunk, oldest first; records stored while it runs may or may not be seen."""
+    def scan(self, form_id: str, query: Query | None = None, batch: int = 500, *, copy: bool = True):
+        """Chunk by chunk, oldest first; records stored while it runs may or may not be seen.
+        copy=False yields the cached chunks' data itself (Store.scan: read-only)."""
         query = query or Query()
+        filtered = query.filtered
         d = self._form_dir(form_id)
         size = self._chunk_size_of(form_id, d, create=False)
-        for n in self._chunks(d) if size else []:
-            raw = self._read_raw(self._chunk_path(d, n))
+        chunks = self._chunks(d) if size else []
+        # A scan of more chunks than the cache holds evicts each before the next scan could use it:
+        # it reads through the cache but does not fill it (filling costs the insert, the eviction
+        # and the garbage collector's walks over the cached chunks: ~40% of a 100,000-record scan).
+        keep = len(chunks) <= _RAW_CACHE_SIZE
+        for n in chunks:
+            raw = self._read_raw(self._chunk_path(d, n), keep=keep)
             for rid, doc in sorted(((int(k), v) for k, v in (raw or {}).get(RECORDS, {}).items())):
                 rec = _record(rid, doc, doc["revisions"][-1], copy=False)
-                if not query.filtered or query.matches(rec):
-                    yield _record(rid, doc, doc["revisions"][-1])
+                if not filtered or query.matches(rec):
+                    if copy:
+                        rec["data"] = _copy(rec["data"])
+                    yield rec
 
     def forms(self) -> list[str]:
         try:

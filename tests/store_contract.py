@@ -324,6 +324,32 @@ class StoreContract:
         assert [r["id"] for r in store.scan(FORM, Query(where=(("even", "yes"),)), batch=4)] == list(range(1, 24, 2))
         assert list(store.scan("nobody")) == []
 
+    def test_read_only_scan_yields_the_same_records(self, store):
+        """scan(copy=False) (reports): the same latest revisions in the same order as scan(); what a
+        copying scan yields can be changed without changing what later scans see."""
+        for i in range(7):
+            add(store, data={"i": i, "items": [{"q": i}], "tags": ["a", "b"]}, creator=f"u{i % 2}")
+        store.revise(FORM, 3, {"i": 30, "items": [{"q": 30}], "tags": ["a", "b"]}, version=2, definition="d2", updated="2026-11-28T09:00:00")
+        for q in (None, Query(creators=frozenset({"u0"})), Query(where=(("tags", "a"),))):
+            assert list(store.scan(FORM, q, copy=False)) == list(store.scan(FORM, q))
+        assert [r["data"]["i"] for r in store.scan(FORM, copy=False)] == [0, 1, 30, 3, 4, 5, 6]
+        for r in store.scan(FORM):
+            r["data"]["items"][0]["q"] = -1
+            r["data"]["tags"].append("x")
+        assert [r["data"]["items"][0]["q"] for r in store.scan(FORM, copy=False)] == [0, 1, 30, 3, 4, 5, 6]
+        assert store.get(FORM, 1)["data"]["tags"] == ["a", "b"]
+
+    def test_numbers_read_back_exactly(self, store, make):
+        """Integers beyond 64 bits, long decimals and digit runs in texts come back as stored (the
+        embedded store's fast JSON parser would read such an integer as a float)."""
+        data = {"big": 2**70 + 1, "neg": -(2**65), "f": 0.1, "x": 2.5e-7, "card": "6222021234567890123"}
+        add(store, data=data)
+        add(store, data={"plain": 12})
+        for s in (store, make()):   # this process's reader and a fresh one
+            got = s.get(FORM, 1)["data"]
+            assert got == data and isinstance(got["big"], int), got
+            assert [r["data"] for r in s.scan(FORM, copy=False)] == [data, {"plain": 12}]
+
     def test_load_restores_histories_and_counters(self, store, make):
         """Store.load (biaoge store copy): ids, 编号, timestamps, authors and counters as given."""
         source = make()

@@ -8,29 +8,33 @@ from pathlib import Path
 import pytest
 
 from forms.sample import sample_submission
+from tests.browser_helpers import shared_site  # noqa: F401  (a fixture)
 
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 FILL = ("order_form", "dealer_inspection", "salesperson_weekly_report", "weekly_action_plan", "performance_bonus_approval")
 
 
 @pytest.fixture
-def record_id(app):
+def record_id(shared_site):
+    app = shared_site[1]
     form = app.extensions["biaoge.records"].catalog.require("order_form")
     return app.extensions["biaoge.records"].save_new(form, sample_submission(form, seed=3, rows=2),
                                                      creator="admin", department="总经理办公室")["id"]
 
 
-def test_axe_finds_no_serious_violation_and_the_keyboard_follows_the_paper(live_server, browser, app, record_id):
+def test_axe_finds_no_serious_violation_and_the_keyboard_follows_the_paper(shared_site, browser, record_id):
+    live_server, app = shared_site
     assert AXE.exists(), "axe-core is installed by `make test` (npm ci in tests/js)"
     urls = ["/", *[f"/forms/{f}" for f in FILL], "/forms/order_form/records", f"/forms/order_form/records/{record_id}"]
     found = []
     for width in (1280, 390):
         context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", bypass_csp=True,
+                                      service_workers="block",
                                       extra_http_headers={"Authorization": f"Bearer {app.admin_token}"})
+        context.add_init_script(path=str(AXE))          # in every page once, not injected page by page
         page = context.new_page()
         for url in urls:
             assert page.goto(live_server + url).status == 200, url
-            page.add_script_tag(path=str(AXE))
             result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
             for v in result["violations"]:
                 if v["impact"] in ("serious", "critical"):

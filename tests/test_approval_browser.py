@@ -16,8 +16,10 @@ PEOPLE = {"shenqing": ("业务员", "上海办事处", "王申请"), "jingli": (
           "tongshi": ("业务员", "上海办事处", "孙同事")}
 
 
-def signed_in(browser, base, login):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+def signed_in(browser, base, login, width=1280, bypass_csp=False):
+    """A page of `login`, signed in with the password (`bypass_csp`: for injecting axe-core inline)."""
+    page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN",
+                               bypass_csp=bypass_csp).new_page()
     page.goto(f"{base}/login")
     page.fill('[name="login"]', login)
     page.fill('[name="password"]', PASSWORD)

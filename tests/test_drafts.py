@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.people import client_as
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 HALF = {"inspect_date": "2026-11-20", "inspector": "张三", "dealer_name": "华联商贸有限公司",
         "contact": "王芳", "basic.organization": "总经理下设采购、销售、仓储三部", "basic.employees": "35"}

@@ -80,6 +80,8 @@ CASES = {
                        "/properties/items", "60"),
     "layout-unknown-field": (BASE + "x-layout:\n  header:\n    - field: nmae  # <-\n", "/x-layout/header/0/field",
                              "是否想写 'name'"),
+    "list-unknown-field": (BASE.replace("  title: 演示表\n", "  title: 演示表\n  list:\n    - name\n    - qyt  # <-\n"),
+                           "/x-form/list/1", "是否想写 'qty'"),
     "line-item-empty": (BASE + "x-layout:\n  signatures:\n    - blank: line  # <-\n", "/x-layout/signatures/0", None),
     "bad-compute-kind": (BASE + "  tel:\n    title: 电话\n    x-kind: phone\n    x-compute: qty + 1  # <-\n",
                          "/properties/tel/x-compute", "phone"),

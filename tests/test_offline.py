@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.conftest import SCHEMAS
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "items": [
     {"product_name": "洗衣粉", "quantity": 2, "unit_price": 12.5}]}

@@ -2,9 +2,11 @@
 enough; 商品订货单 is filled on a phone with three line items."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from .browser_helpers import fill_line_items
+from .browser_helpers import fill_line_items, shared_site  # noqa: F401  (shared_site: a fixture)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -28,8 +30,10 @@ MEASURE = """() => {
 
 
 @pytest.fixture
-def phone(browser, app):
+def phone(browser, shared_site):
+    app = shared_site[1]
     context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1, has_touch=True,
+                                  service_workers="block",           # the sweep measures layout, not offline
                                   extra_http_headers={"Authorization": f"Bearer {app.admin_token}"})
     pg = context.new_page()
     pg.errors = []
@@ -38,7 +42,8 @@ def phone(browser, app):
     context.close()
 
 
-def test_every_fill_page_fits_a_phone_and_an_order_is_filled_on_one(live_server, phone, catalog):
+def test_every_fill_page_fits_a_phone_and_an_order_is_filled_on_one(shared_site, phone, catalog):
+    live_server, app = shared_site
     forms = [f for fs in catalog.by_chapter().values() for f in fs]
     assert len(forms) == 84
     bad = []
@@ -49,7 +54,7 @@ def test_every_fill_page_fits_a_phone_and_an_order_is_filled_on_one(live_server,
             bad.append((form.id, got["width"], got["small"]))
     assert not bad, f"{len(bad)} pages do not fit:\n" + "\n".join(map(str, bad))
     assert phone.errors == []
-    _an_order_on_a_phone(live_server, phone)
+    _an_order_on_a_phone(live_server, phone, app)
 
 
 def _fits(page, url):
@@ -58,7 +63,7 @@ def _fits(page, url):
     assert got["width"] <= PHONE["width"] and not got["small"], (url, got)
 
 
-def _an_order_on_a_phone(live_server, phone):
+def _an_order_on_a_phone(live_server, phone, app):
     """商品订货单 at 390×844 with three line items: totals and 大写 update, the 编号 comes back."""
     phone.goto(f"{live_server}/forms/order_form")
     phone.fill('[name="customer_name"]', "华联超市")
@@ -79,9 +84,12 @@ def _an_order_on_a_phone(live_server, phone):
     assert phone.text_content('output[name="total"]') == "75.60"
     phone.click("#biaoge-form button[type=submit]")
     phone.wait_for_selector("#record-number")
-    assert phone.text_content("#record-number") == "DH-202611-0001"
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    number = phone.text_content("#record-number")          # the app is shared: not always the month's first
     record_url = phone.url.split("?")[0]
+    stored = app.extensions["biaoge.records"].store.get("order_form", int(record_url.rsplit("/", 1)[1]))
+    assert re.fullmatch(r"DH-202611-\d{4}", number) and stored["number"] == number
+    assert stored["data"]["customer_name"] == "华联超市" and len(stored["data"]["items"]) == 3
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _fits(phone, record_url)
     _fits(phone, f"{live_server}/forms/order_form/records")
     _fits(phone, f"{live_server}/")

@@ -1,9 +1,11 @@
 """Long forms (issue 15): 经销商资讯考察表 has a section index that follows the scroll and counts the
 required fields each part still lacks, and an action bar (提交 / 保存草稿) that stays on screen."""
 from __future__ import annotations
+from tests.browser_helpers import shared_site  # noqa: F401  (a fixture)
 
 
-def test_the_section_index_follows_and_counts(live_server, browser, app):
+def test_the_section_index_follows_and_counts(shared_site, browser):
+    live_server, app = shared_site
     for width in (1280, 390):
         _at_width(live_server, browser, app, width)
 

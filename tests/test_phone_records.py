@@ -6,6 +6,7 @@ from __future__ import annotations
 from lxml import html
 
 from tests.people import client_as, person
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 ORDER = {"customer_name": "华联超市", "order_date": "2026-11-27", "items": [
     {"product_name": "洗衣粉", "quantity": 2, "unit_price": 12.5}]}
@@ -40,12 +41,20 @@ def _the_list_shows_key_columns_and_sorts(live_server, page, client):
     heads = [h.strip() for h in page.locator("table.list thead th").all_text_contents()]
     assert heads[:6] == ["编号", "提交时间", "客户名称", "联系人", "订货日期", "合计"]
     assert page.locator("table.list tbody td.money").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
-    page.click("table.list th >> text=合计")
+    page.click("table.list th >> text=合计")                      # sorted on the server, across pages
+    page.wait_for_url("**sort=total&dir=asc")
     totals = page.locator("table.list tbody td.money").all_text_contents()
     assert totals == sorted(totals, key=float) and {"5.00", "12.00", "30.00"} <= set(totals)
     page.click("table.list th >> text=合计")
+    page.wait_for_url("**sort=total&dir=desc")
     assert page.locator("table.list tbody td.money").all_text_contents() == sorted(totals, key=float, reverse=True)
     assert page.get_attribute("table.list th:nth-child(6)", "aria-sort") == "descending"
+    page.select_option('.sort-form select[name="sort"]', "customer_name")     # the phone's control
+    page.select_option('.sort-form select[name="dir"]', "asc")
+    page.click(".sort-form button")
+    page.wait_for_url("**sort=customer_name**")
+    names = page.locator('table.list tbody td[data-label="客户名称"]').all_text_contents()
+    assert names == sorted(names) and "甲超市" in names
 
 
 def _one_list_across_forms_with_search_in_the_users_scope(app, client):

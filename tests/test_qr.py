@@ -2,6 +2,7 @@
 rasterised first page, the record's link (at the configured public address) and its 编号."""
 from __future__ import annotations
 
+import pathlib
 import shutil
 import subprocess
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from forms.sample import sample_submission
+from tests.browser_helpers import fast_passwords  # noqa: F401  (cheap hashes for the test people)
 
 pytestmark = pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
                                 reason="zbar-tools and poppler-utils are installed by `make test`")
@@ -85,7 +87,59 @@ def _the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path):
     assert out.stdout.split() == [f"https://biaoge.example.cn/forms/order_form/records/{rec['id']}?no={rec['number']}"]
 
 
+def _records_in_an_archive_carry_their_code(app, client, tmp_path):
+    """The zip's PDFs (the two-layer engine, pdf2) carry each record's link and 编号; the manifest lists it."""
+    import csv
+    import io
+    import zipfile
+    app.config["PUBLIC_URL"] = "https://biaoge.example.cn"
+    rec = _record(app, "order_form")
+    r = client.get("/forms/order_form/archive.zip")
+    assert r.status_code == 200
+    zf = zipfile.ZipFile(io.BytesIO(r.data))
+    link = f"https://biaoge.example.cn/forms/order_form/records/{rec['id']}"
+    assert _decode(zf.read(f"{rec['number']}.pdf"), tmp_path) == [f"{link}?no={quote(rec['number'])}"]
+    rows = {row["编号"]: row for row in csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig")))}
+    assert rows[rec["number"]]["二维码链接"] == link
+    assert client.get(link.removeprefix("https://biaoge.example.cn")).status_code == 200   # the link opens it
+
+
+def test_an_archive_without_a_public_address_says_so_and_prints_no_wrong_link(catalog, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from services.archive import NO_LINK
+    from tests.conftest import SCHEMAS
+    from tests.test_archive import fill_store
+    schemas = tmp_path / "schemas"          # the order form alone: the CLI parses only what it needs
+    schemas.mkdir()
+    for name in ("_shared.yaml", "_org.yaml", "01-sales/05-order_form.yaml"):
+        if (SCHEMAS / name).exists():
+            shutil.copy(SCHEMAS / name, schemas / pathlib.Path(name).name)
+    fill_store(catalog.require("order_form"), tmp_path / "data", 1)
+    args = ["archive", "order_form", "--schemas", str(schemas), "--data", str(tmp_path / "data"), "--jobs", "1"]
+    r = CliRunner(env={"BIAOGE_PUBLIC_URL": ""}).invoke(main, args + ["-o", str(tmp_path / "a.zip")])
+    assert r.exit_code == 0, r.output
+    zf = zipfile.ZipFile(tmp_path / "a.zip")
+    rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
+    assert [row["二维码链接"] for row in rows] == [NO_LINK] and "PUBLIC_URL" in NO_LINK
+    first = rows[0]["文件名"]
+    assert _decode(zf.read(first), tmp_path / "none") == []
+    r = CliRunner().invoke(main, args + ["-o", str(tmp_path / "b.zip"), "--public-url", "http://10.0.0.8:8000/"])
+    assert r.exit_code == 0, r.output
+    zf = zipfile.ZipFile(tmp_path / "b.zip")
+    rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
+    codes = _decode(zf.read(rows[0]["文件名"]), tmp_path / "cli")
+    assert len(codes) == 1 and codes[0].startswith(f"{rows[0]['二维码链接']}?no=")
+    assert rows[0]["二维码链接"].startswith("http://10.0.0.8:8000/forms/order_form/records/")
+
+
 def test_printed_records_carry_their_qr_code(app, client, tmp_path):
     _the_pdf_carries_a_qr_code_of_the_records_link_and_number(app, client, tmp_path / "a")
     _the_excel_carries_the_same_code_in_its_print_area(app, client, tmp_path / "b")
     _without_a_public_address_the_code_says_where_the_request_came(app, client, tmp_path / "c")
+    _records_in_an_archive_carry_their_code(app, client, tmp_path / "d")

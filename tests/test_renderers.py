@@ -32,12 +32,16 @@ def visible_titles(form, data, fmt):
     lay = build_layout(form)
     totals = {id(f) for t in _tables(lay.blocks) for f in t.totals.values()}
     in_text = {name for text in lay.intro + lay.closing for name in re.findall(r"\{([^{}]+)\}", text)}
+    # a header or sign-off line that names its own label prints that label (销售助理：) for its field
+    labelled = {id(i.field): i.label for i in lay.header + lay.signatures if i.field is not None and i.label}
     titles = []
     for f in form.walk():
         if data is not None and f.when is not None and f.table is None and not truthy(evaluate(f.when, data)):
             continue
         if id(f) in totals:
             titles.append("合计")
+        elif id(f) in labelled:
+            titles.append(labelled[id(f)])
         elif f.table is None and f.key in in_text and len(f.path) == 1:
             if data is not None and data.get(f.key) not in (None, ""):
                 titles.append(display(f, data[f.key]))

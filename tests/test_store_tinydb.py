@@ -97,6 +97,25 @@ def test_query_cache_sees_new_revisions(tmp_path):
     assert s.get("order_form", 1)["data"] == {"v": "other"}
 
 
+def test_scan_copies_unless_read_only(tmp_path):
+    """From cached chunks, scan() yields private copies and scan(copy=False) the cached data itself
+    (reports read it without the copy); changing a copy changes nothing stored or cached."""
+    s = TinyStore(tmp_path / "data", chunk_size=2)
+    for i in range(5):
+        add(s, data={"i": i, "items": [{"q": i}]})
+    past = time.time() - 60
+    for p in chunk_files(tmp_path, "order_form"):
+        os.utime(p, (past, past))
+    views = [r["data"] for r in s.scan("order_form", copy=False)]
+    assert [v["i"] for v in views] == [0, 1, 2, 3, 4]
+    assert all(a is b for a, b in zip(views, [r["data"] for r in s.scan("order_form", copy=False)]))
+    for r in s.scan("order_form"):
+        assert all(r["data"] is not v and r["data"]["items"] is not v["items"] for v in views)
+        r["data"]["items"][0]["q"] = -1
+    assert [v["items"][0]["q"] for v in views] == [0, 1, 2, 3, 4]
+    assert [r["data"]["items"][0]["q"] for r in TinyStore(tmp_path / "data").scan("order_form")] == [0, 1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("aged", [False, True])
 def test_text_search_finds_escaped_folded_and_foreign_text(tmp_path, aged):
     """Escaped characters, case folding, and a chunk rewritten by another tool (with \\u
