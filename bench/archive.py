@@ -2,7 +2,7 @@
 --scheduling, the Dask LocalCluster beside the old process pool and a second worker process
 joining a scheduler by hand (as a second host would).
 
-    .venv/bin/python bench/archive.py [--records 1000] [--repeat 2] [--jobs 2]
+    .venv/bin/python bench/archive.py [--records 1000] [--repeat 2] [--jobs 2] [--two-layer-only]
     .venv/bin/python bench/archive.py --scheduling [--records 400] [--repeat 3] [--jobs 2]
 
 Engines (default): the same N records archived, each run a fresh subprocess (start-up included),
@@ -178,6 +178,8 @@ def engines(args) -> None:
         print(f"storing {args.records} records …", flush=True)
         fill(tmp / "data", args.records)
         runs = [("two-layer", "pdf2", args.jobs), ("two-layer", "pdf2", 1), ("flow", "pdf", args.jobs)]
+        if args.two_layer_only:
+            runs = runs[:1]
         times: dict = {r: [] for r in runs}
         peaks: dict = {r: [] for r in runs}
         for i in range(args.repeat):   # interleaved, so that a slow moment of the machine hits all
@@ -191,13 +193,19 @@ def engines(args) -> None:
         merged, _ = run_one("dask", tmp / "data", args.jobs, engine="pdf2", merge=True)
     n = args.records
     rate = {r: n / statistics.median(v) for r, v in times.items()}
+    share = merged["merged_bytes"] / merged["singles_bytes"]
+    if args.two_layer_only:
+        print(f"{n} records of 商品订货单, two-layer jobs={args.jobs}: runs "
+              f"{', '.join(f'{n / s:.1f}' for s in times[runs[0]])} records/s; merged PDF {share:.3f} of the singles")
+        print(f"records_per_second={rate[runs[0]]:.1f} peak_mb={statistics.median(peaks[runs[0]]):.0f} "
+              f"merged_share={share:.3f} single_kb={merged['single_median_bytes'] / 1024:.1f}")
+        return
     two, two1, flow = runs
     print(f"{n} records of 商品订货单, medians of {args.repeat} runs (start-up included; the machine is shared):")
     print(f"  two-layer jobs={args.jobs}: {rate[two]:6.1f} records/s   peak {statistics.median(peaks[two]):.0f} MB")
     print(f"  two-layer jobs=1: {rate[two1]:6.1f} records/s   peak {statistics.median(peaks[two1]):.0f} MB")
     print(f"  flow      jobs={args.jobs}: {rate[flow]:6.1f} records/s   peak {statistics.median(peaks[flow]):.0f} MB")
     print(f"  two-layer / flow: {rate[two] / rate[flow]:.1f}×;  jobs={args.jobs} / jobs=1: {rate[two] / rate[two1]:.2f}×")
-    share = merged["merged_bytes"] / merged["singles_bytes"]
     print(f"  merged PDF {merged['merged_bytes'] / 1e6:.1f} MB against {merged['singles_bytes'] / 1e6:.1f} MB of single "
           f"PDFs ({share:.3f}); a single PDF {merged['single_median_bytes'] / 1024:.1f} KB (median); archive with "
           f"merge {n / merged['seconds']:.1f} records/s")
@@ -212,6 +220,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--two-layer-only", action="store_true", help="only the two-layer engine with --jobs (quicker)")
     ap.add_argument("--scheduling", action="store_true", help="process pool / Dask / workers by hand (flow engine)")
     ap.add_argument("--one", choices=["pool", "dask", "manual"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)

@@ -20,7 +20,7 @@ from collections import OrderedDict
 from .base import DoesNotFit, Filled, Renderer, register
 from pypdf.generic import NameObject
 
-from .overlay_draw import MM, Calibration, DoesNotFitBox, Placed, draw, font, runs_of
+from .overlay_draw import MM, Calibration, DoesNotFitBox, Modules, Placed, draw, font, runs_of
 from .overlay_frame import Frame, NoFrame, frame_of, split
 from .pdf import PdfRenderer
 
@@ -87,28 +87,53 @@ def _frame_xobjects(frame: Frame) -> list:
 
 def join(frame: Frame, overlay: bytes, title: str, runs: list | None = None) -> bytes:
     """The record's PDF: each values page with its frame page under it (as a Form XObject); with
-    `runs`, those too, as JSON (so that a merged archive draws every record's values at once)."""
-    from pypdf import PdfReader, PdfWriter
+    `runs`, those too, as JSON (so that a merged archive draws every record's values at once).
+    Joined as bytes (renderers.overlay_join); by pypdf if ReportLab's output ever looks otherwise."""
+    from .overlay_join import Unjoinable, frame_objects
+    from .overlay_join import join as join_bytes
     xobjects = _frame_xobjects(frame)
+    try:
+        return join_bytes(overlay, frame_objects(frame.key, xobjects, XOBJECT), XOBJECT,
+                          None if runs is None else runs_json(runs, frame.size), VALUES.encode())
+    except Unjoinable:
+        return join_pypdf(xobjects, overlay, title, runs, frame.size)
+
+
+def join_pypdf(xobjects: list, overlay: bytes, title: str, runs: list | None, size: tuple) -> bytes:
+    from pypdf import PdfReader, PdfWriter
     writer = PdfWriter()
     for i, page in enumerate(PdfReader(io.BytesIO(overlay)).pages):
         new = writer.add_page(page)
         ref = writer._add_object(xobjects[i].clone(writer))
         put_under(writer, new, ref)
     if runs is not None:
-        writer._root_object[NameObject(VALUES)] = writer._add_object(runs_stream(runs, frame.size))
+        writer._root_object[NameObject(VALUES)] = writer._add_object(runs_stream(runs, size))
     writer.add_metadata({"/Title": title, "/Author": "biaoge"})
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
 
 
+def runs_json(runs: list, size: tuple) -> bytes:
+    return json.dumps({"size": size, "pages": [[_run_json(r) for r in page] for page in runs]},
+                      ensure_ascii=False).encode()
+
+
 def runs_stream(runs: list, size: tuple):
     from pypdf.generic import DecodedStreamObject
     stream = DecodedStreamObject()
-    stream.set_data(json.dumps({"size": size, "pages": [[[r.x, r.y, r.size, r.text, r.spacing] for r in page]
-                                                         for page in runs]}, ensure_ascii=False).encode())
+    stream.set_data(runs_json(runs, size))
     return stream.flate_encode()
+
+
+def _run_json(r) -> list:
+    if isinstance(r, Modules):
+        return ["Q", r.x, r.y, r.module, r.rows]
+    return [r.x, r.y, r.size, r.text, r.spacing]
+
+
+def _run_of_json(r: list):
+    return Modules(*r[1:]) if r[0] == "Q" else Placed(*r)
 
 
 def runs_of_pdf(reader) -> tuple | None:
@@ -117,7 +142,7 @@ def runs_of_pdf(reader) -> tuple | None:
     if ref is None:
         return None
     got = json.loads(ref.get_object().get_data())
-    return tuple(got["size"]), [[Placed(*r) for r in page] for page in got["pages"]]
+    return tuple(got["size"]), [[_run_of_json(r) for r in page] for page in got["pages"]]
 
 
 def put_under(writer, page, ref) -> None:

@@ -55,7 +55,9 @@ def font():
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
             name, path, index = TEXT_FONT
-            f = TTFont(name, path, subfontIndex=index)
+            # asciiReadable=0: a subset holds only the glyphs drawn (else the first one carries all of
+            # ASCII: about 90 glyphs, most of a page's values subset)
+            f = TTFont(name, path, subfontIndex=index, asciiReadable=0)
             _slim(f.face)
             pdfmetrics.registerFont(f)
             _face["name"], _face["cmap"] = name, f.face.charToGlyph
@@ -172,11 +174,43 @@ def runs_of(values, page_boxes: dict) -> list:
         box = page_boxes.get(v.box)
         if box is None:
             raise DoesNotFitBox(f"box {v.box} is not on the page")
+        if v.qr:
+            out.append(place_qr(v.qr, box))
         if v.ticks:
             out += [place_tick(page_boxes[f"{v.box}-o{i}"]) for i in v.ticks]
         if v.text:
             out += place(v, box, page_boxes.get(f"{v.box}-u"))
     return out
+
+
+@dataclass
+class Modules:
+    """A QR code: its dark modules (rows of "0"/"1"), each `module` pt square, from (x, y) at the
+    top left of the first module (pt from the page's top left)."""
+    x: float
+    y: float
+    module: float
+    rows: list
+    fitted = False              # (a QR code is never shrunk)
+
+
+def place_qr(text: str, box) -> Modules:
+    """The code of `text` filling `box` as the flow's SVG does (a quiet zone of 2 modules)."""
+    from .qr import matrix
+    rows = ["".join("1" if m else "0" for m in row) for row in matrix(text)]
+    module = min(box.w, box.h) / (len(rows) + 4)
+    return Modules(box.x + 2 * module, box.y + 2 * module, module, rows)
+
+
+def draw_modules(c, m: Modules) -> None:
+    """The dark modules as filled rectangles, one per horizontal run (vector: scans at any size)."""
+    path = c.beginPath()
+    for j, row in enumerate(m.rows):
+        for run in re.finditer("1+", row):
+            path.rect(m.x + run.start() * m.module, m.y + j * m.module, (run.end() - run.start()) * m.module,
+                      m.module)
+    c.setFillGray(0)
+    c.drawPath(path, stroke=0, fill=1)
 
 
 @dataclass
@@ -208,6 +242,9 @@ def draw(pages, size: tuple, title: str = "", calibration: Calibration | None = 
         c.translate(cal.dx * MM, h - cal.dy * MM)
         c.scale(cal.scale, -cal.scale)
         for r in runs:
+            if isinstance(r, Modules):
+                draw_modules(c, r)
+                continue
             t = c.beginText()
             t.setTextTransform(1, 0, 0, -1, r.x, r.y)   # upright glyphs in the flipped space
             t.setFont(name, r.size)

@@ -23,6 +23,8 @@ from markupsafe import Markup
 
 from forms.kinds import KINDS
 
+from . import qr
+from .charts import form_chart
 from .layout import build_layout, text_parts
 from .print_html import display_date, render_sheets, sheet_context
 from .templating import asset, environment
@@ -46,6 +48,7 @@ class Value:
     tall: bool = False           # a several-line box (textarea): top-aligned, wrapped
     spacing: float = 0.0         # letter spacing in em (大写)
     ticks: list = field(default_factory=list)   # option indexes chosen (drawn in "<box>-o<i>")
+    qr: str = ""                 # a QR code's text (drawn as vector modules filling the box)
     line: bool = False           # a header or signature blank: drawn on its line, left
 
 
@@ -75,14 +78,21 @@ def split(form, record) -> tuple[dict, list]:
     if len(ctx["pages"]) != 1:
         raise NoFrame("more than one page per copy")
     data = record.data
+    if form.definition.get("x-chart") and form_chart(form, data):
+        raise NoFrame("a report's chart prints on a page of its own")
+    if record.void:
+        raise NoFrame("a voided record carries the 作废 stamp")
     lay = ctx["lay"]
     for t in lay.intro + lay.closing + lay.notes:
         if text_parts(t, form, data) != text_parts(t, form, None):
             raise NoFrame("letter text with a value")
+    values: list[Value] = []
     ctx = copy.deepcopy({k: v for k, v in ctx.items() if k not in ("form", "lay", "record")}) | \
         {"form": form, "lay": lay, "record": None}
     ctx["continued"] = f"{form.title}（续）"
-    values: list[Value] = []
+    if ctx.get("qr"):       # the code's place stays in the frame (same size as the SVG), the code is drawn
+        ctx["qr"] = Markup('<div data-box="qr" style="width:100%;height:100%"></div>')
+        values.append(Value("qr", qr=qr.payload(record.link, record.number)))
     counter = iter(range(1_000_000))
 
     def mark(view: dict, prefix: str) -> str:
@@ -122,7 +132,7 @@ def split(form, record) -> tuple[dict, list]:
                 if it["value"] not in PLACEHOLDERS:   # a placeholder (　年　月　日) is part of the blank
                     values.append(Value(it["box"], str(it["value"] or ""), "left", line=True))
                     it["value"] = ""
-    return ctx, [v for v in values if v.text or v.ticks]
+    return ctx, [v for v in values if v.text or v.ticks or v.qr]
 
 
 def frame_html(form, ctx: dict) -> list:

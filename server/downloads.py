@@ -13,6 +13,7 @@ from . import context
 from .errors import ApiError
 
 FORMATS = ("pdf", "xlsx")
+ENGINES = {"pdf": "pdf2"}    # a record's PDF: the two-layer engine (it falls back to the flow engine per record)
 
 
 def record_for_render(form_id: str, record_id: int, revision: int | None, action: str):
@@ -60,7 +61,7 @@ def download_response(form_id: str, record_id: int, fmt: str, revision: int | No
         name += f"-第{rec['revision']}版"
     try:
         content = frozen_or_render(form, rec, fmt, complete, lambda: render_record(
-            fmt, form, context.records().definition_of(form)[1], record, render_limits()))
+            ENGINES.get(fmt, fmt), form, context.records().definition_of(form)[1], record, render_limits()))
     except (RenderLimitError, DoesNotFit) as exc:
         raise ApiError(422, str(exc)) from None
     context.audit("download", form=form_id, record=record_id, detail={"format": fmt, "revision": rec.get("revision")})

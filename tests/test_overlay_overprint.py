@@ -18,7 +18,6 @@ from forms.submission import check
 from renderers import base
 from renderers.overlay import layers
 from renderers.overlay_draw import Calibration
-from services.catalog import load_catalog
 
 MM = 72 / 25.4
 STROKES = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
@@ -26,8 +25,8 @@ SPACE = str.maketrans("", "", " \n\t\f")
 
 
 @pytest.fixture(scope="module")
-def setup():
-    form = load_catalog("schemas").require("order_form")
+def setup(catalog):       # the session's catalog: its forms' frames are laid out once for every test file
+    form = catalog.require("order_form")
     data = check(form, {**sample_submission(form, seed=2, rows=3), "order_date": "2026-11-27",
                         "delivery_date": "2026-11-30"}).data
     return form, base.Filled(data, number="DH-202611-0007", created="2026-11-27")
