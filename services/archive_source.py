@@ -56,6 +56,6 @@ def collect(catalog, store, selections, access=None):
             if rec.get("id") in marks:      # printed 作废 across it
                 rec = dict(rec, void=True)
             rec = printed_record(store, form, rec)
-            frozen = None if hidden else frozen_for_archive(store, form, rec, definitions[digest])
-            entries.append(Entry(form.id, digest, dict(rec, frozen_pdf=frozen) if frozen else rec))
+            kept = None if hidden else frozen_for_archive(store, form, rec, definitions[digest])
+            entries.append(Entry(form.id, digest, dict(rec, frozen_pdf=kept) if kept else rec))
     return entries, definitions, titles, key_fields_of(catalog)
