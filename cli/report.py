@@ -34,7 +34,7 @@ def report(form, day, month, year, trace, output, schemas, data):
         raise click.ClickException(f"「{definition.title}」没有声明数据来源（x-source），不能自动生成")
     try:
         store = _store(data)
-        gen = generate(cat, store, None, definition, given[0], state_of=states(store, cat))
+        gen = generate(cat, store, None, definition, given[0], state_of=states(store, cat), trace=trace)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     out = {"form": definition.id, "period": given[0], "data": gen.data, "records_read": gen.counts}

@@ -421,3 +421,13 @@ def test_biaoge_report_prints_the_generated_data(tmp_path):
     bad = CliRunner().invoke(main, ["report", "shipment_monthly_report", "--month", "2026-13",
                                     "--schemas", str(schemas), "--data", str(tmp_path / "data")])
     assert bad.exit_code != 0 and "不是有效的年月" in bad.output
+
+
+def test_without_the_trace_the_figures_are_the_same_and_no_ids_are_kept(catalog, world):
+    """`biaoge report` without --trace: the same report, no record ids held (what keeps its
+    memory flat in bench/report.py)."""
+    traced = run(catalog, world, "shipment_monthly_report", "2026-11")
+    bare = run(catalog, world, "shipment_monthly_report", "2026-11", trace=False)
+    assert bare.data == traced.data and bare.counts == traced.counts
+    assert any(row for row in traced.trace["items"])
+    assert all(not row for row in bare.trace["items"])
