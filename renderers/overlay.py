@@ -1,11 +1,11 @@
 """Two-layer PDFs (format "pdf2") and 套打 (format "overprint").
 
 pdf2: the blank frame, laid out once by WeasyPrint (renderers.overlay_frame), is embedded in
-each page as a Form XObject and the values are drawn over it by ReportLab
-(renderers.overlay_draw). ReportLab draws (about 5 ms for a page of values, fonts subset) and
-pypdf joins the two without parsing either content stream (the frame is wrapped as an XObject,
-not merged), so a record costs a few ms instead of a WeasyPrint layout. A record the frame
-cannot carry is laid out by the flow engine (format "pdf") as before: nothing prints worse.
+each page as a Form XObject and the values are written over it as CIDs of the frame's own text
+font, whose subset each record extends by its glyphs (renderers.overlay_font), and the PDF is
+written as bytes (renderers.overlay_join.write): a few ms per record instead of a WeasyPrint
+layout, one embedded subset of the face. A record the frame cannot carry is laid out by the flow
+engine (format "pdf") as before: nothing prints worse.
 
 overprint: the values layer alone, for pre-printed forms, moved and scaled by a printer's
 Calibration; with no record, the calibration page (a mm grid and crosshairs at known boxes).

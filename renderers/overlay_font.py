@@ -18,7 +18,7 @@ import zlib
 
 from .overlay_draw import TEXT_FONT
 
-_lock = threading.Lock()
+_lock = threading.RLock()     # also around fontTools' lazy glyph loading
 _face: dict = {}
 # tables copied from the blank's font file as they are (vmtx/vhea/VORG/GDEF: not used for
 # horizontal text in a PDF; gasp, post, name, OS/2, cmap: small, kept so that the file stays a
@@ -53,13 +53,14 @@ def _components(gid: int) -> list:
     fc = face()
     got = fc["components"].get(gid)
     if got is None:
-        g = fc["tt"]["glyf"][fc["order"][gid]]
-        got = []
-        if g.isComposite():
-            for c in g.components:
-                k = fc["tt"].getGlyphID(c.glyphName)
-                got += [k] + _components(k)
-        fc["components"][gid] = got
+        with _lock:
+            g = fc["tt"]["glyf"][fc["order"][gid]]
+            got = []
+            if g.isComposite():
+                for c in g.components:
+                    k = fc["tt"].getGlyphID(c.glyphName)
+                    got += [k] + _components(k)
+            fc["components"][gid] = got
     return got
 
 

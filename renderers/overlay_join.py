@@ -27,19 +27,16 @@ class Unjoinable(ValueError):
     """ReportLab's output is not shaped as expected (the caller joins with pypdf instead)."""
 
 
-def frame_objects(key: str, xobjects: list, name: str) -> tuple:
-    """(bytes of the frame's objects, [(number, offset within those bytes)], XObject numbers per
-    page, prefix stream number) — made once per frame key."""
-    with _lock:
-        if key in _cache:
-            return _cache[key]
+def _cloned(xobjects: list, first: int):
+    """(writer, index of the first clone, clone references, indexes of the clones and what they
+    reference, shift): the frame's XObjects cloned into a fresh pypdf writer; shift(obj) renumbers
+    the references inside obj so that the first clone is object `first`."""
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
     writer = PdfWriter()
     before = len(writer._objects)
     refs = [writer._add_object(x.clone(writer)) for x in xobjects]
-    ours = list(range(before, len(writer._objects)))      # indexes of the clones and what they reference
-
+    ours = list(range(before, len(writer._objects)))
     seen: set = set()
 
     def shift(obj):
@@ -50,9 +47,20 @@ def frame_objects(key: str, xobjects: list, name: str) -> tuple:
             if isinstance(obj, ArrayObject) else ()
         for k, v in list(items):
             if isinstance(v, IndirectObject):
-                obj[k] = IndirectObject(v.idnum - before - 1 + BASE, 0, writer)
+                obj[k] = IndirectObject(v.idnum - before - 1 + first, 0, writer)
             elif isinstance(v, (DictionaryObject, ArrayObject)):
                 shift(v)
+
+    return writer, before, refs, ours, shift
+
+
+def frame_objects(key: str, xobjects: list, name: str) -> tuple:
+    """(bytes of the frame's objects, [(number, offset within those bytes)], XObject numbers per
+    page, prefix stream number) — made once per frame key."""
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    writer, before, refs, ours, shift = _cloned(xobjects, BASE)
 
     out, offsets = io.BytesIO(), []
     for i in ours:
@@ -163,27 +171,10 @@ class Shared:
     font file, /W and ToUnicode each record rebuilds (renderers.overlay_font)."""
 
     def __init__(self, key: str, xobjects: list, face_name: str):
-        from pypdf import PdfWriter
-        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+        from pypdf.generic import IndirectObject, NameObject, StreamObject
 
         from . import overlay_font as of
-        writer = PdfWriter()
-        before = len(writer._objects)
-        refs = [writer._add_object(x.clone(writer)) for x in xobjects]
-        ours = list(range(before, len(writer._objects)))
-        seen: set = set()
-
-        def shift(obj):
-            if id(obj) in seen:
-                return
-            seen.add(id(obj))
-            items = obj.items() if isinstance(obj, DictionaryObject) else enumerate(obj) \
-                if isinstance(obj, ArrayObject) else ()
-            for k, v in list(items):
-                if isinstance(v, IndirectObject):
-                    obj[k] = IndirectObject(v.idnum - before, 0, writer)
-                elif isinstance(v, (DictionaryObject, ArrayObject)):
-                    shift(v)
+        writer, before, refs, ours, shift = _cloned(xobjects, 1)
 
         font = None
         for x in refs:
