@@ -1,11 +1,11 @@
 """Two-layer PDFs (format "pdf2") and 套打 (format "overprint").
 
 pdf2: the blank frame, laid out once by WeasyPrint (renderers.overlay_frame), is embedded in
-each page as a Form XObject and the values are drawn over it by ReportLab
-(renderers.overlay_draw). ReportLab draws (about 5 ms for a page of values, fonts subset) and
-pypdf joins the two without parsing either content stream (the frame is wrapped as an XObject,
-not merged), so a record costs a few ms instead of a WeasyPrint layout. A record the frame
-cannot carry is laid out by the flow engine (format "pdf") as before: nothing prints worse.
+each page as a Form XObject and the values are written over it as CIDs of the frame's own text
+font, whose subset each record extends by its glyphs (renderers.overlay_font), and the PDF is
+written as bytes (renderers.overlay_join.write): a few ms per record instead of a WeasyPrint
+layout, one embedded subset of the face. A record the frame cannot carry is laid out by the flow
+engine (format "pdf") as before: nothing prints worse.
 
 overprint: the values layer alone, for pre-printed forms, moved and scaled by a printer's
 Calibration; with no record, the calibration page (a mm grid and crosshairs at known boxes).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections import OrderedDict
 
@@ -37,10 +38,49 @@ def layers(form, record: Filled, title: str = ""):
     return frame, runs
 
 
-def two_layer(form, record: Filled) -> bytes:
+def two_layer(form, record: Filled, keep_runs: bool = False) -> bytes:
+    """The record's two-layer PDF; `keep_runs`: with the values' runs in the catalog (for a merged
+    archive, which draws them again all at once)."""
     title = form.title + (f" {record.number}" if record.number else "")
     frame, runs = layers(form, record)
-    return join(frame, draw(runs, frame.size, title), title, runs)
+    extra = runs_json(runs, frame.size) if keep_runs else None
+    from .overlay_join import Unjoinable, shared, write
+    try:
+        s = shared(frame.key, _frame_xobjects(frame), TEXT_FONT_NAME)
+    except Unjoinable:
+        return join(frame, draw(runs, frame.size, title), title, runs if keep_runs else None)
+    return write(s, [values_content(page, frame.size[1]) for page in runs], frame.size, title, XOBJECT,
+                 extra, VALUES.encode())
+
+
+TEXT_FONT_NAME = "UMing"      # the blank's embedded text face (WeasyPrint's subset) that the values share
+
+
+def values_content(runs: list, height: float) -> tuple:
+    """(content stream, {gid: text}) of one page's runs, drawn in the blank's text face as font /V
+    (2-byte CIDs, Identity-H), in the same operators and places as overlay_draw.draw."""
+    from .overlay_font import gids_of
+    out, chars = [b"q 1 0 0 -1 0 %s cm\n" % _n(height)], {}
+    for r in runs:
+        if isinstance(r, Modules):
+            out.append(b"0 g\n")
+            for j, row in enumerate(r.rows):
+                for run in re.finditer("1+", row):
+                    out.append(b"%s %s %s %s re\n" % (_n(r.x + run.start() * r.module), _n(r.y + j * r.module),
+                                                       _n((run.end() - run.start()) * r.module), _n(r.module)))
+            out.append(b"f\n")
+            continue
+        gids = gids_of(r.text)
+        for g, ch in zip(gids, r.text):
+            chars.setdefault(g, ch)
+        out.append(b"BT /V %s Tf %s Tc 1 0 0 -1 %s %s Tm <%s> Tj ET\n" % (
+            _n(r.size), _n(r.spacing), _n(r.x), _n(r.y), "".join("%04x" % g for g in gids).encode()))
+    out.append(b"Q\n")
+    return b"".join(out), chars
+
+
+def _n(v: float) -> bytes:
+    return (b"%.2f" % v).rstrip(b"0").rstrip(b".") or b"0"
 
 
 def engine_for(form, record: Filled) -> str:
@@ -179,7 +219,7 @@ class TwoLayerPdfRenderer(PdfRenderer):
         out, flow = [None] * len(records), []
         for i, record in enumerate(records):
             try:
-                out[i] = two_layer(form, record)
+                out[i] = two_layer(form, record, keep_runs=True)
             except (NoFrame, DoesNotFitBox):
                 flow.append(i)
         if flow:

@@ -10,8 +10,10 @@ pypdf's parse-and-rewrite (about 11 ms per record) leaves the path: this costs w
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import struct
 import threading
 import zlib
 from collections import OrderedDict
@@ -25,19 +27,16 @@ class Unjoinable(ValueError):
     """ReportLab's output is not shaped as expected (the caller joins with pypdf instead)."""
 
 
-def frame_objects(key: str, xobjects: list, name: str) -> tuple:
-    """(bytes of the frame's objects, [(number, offset within those bytes)], XObject numbers per
-    page, prefix stream number) — made once per frame key."""
-    with _lock:
-        if key in _cache:
-            return _cache[key]
+def _cloned(xobjects: list, first: int):
+    """(writer, index of the first clone, clone references, indexes of the clones and what they
+    reference, shift): the frame's XObjects cloned into a fresh pypdf writer; shift(obj) renumbers
+    the references inside obj so that the first clone is object `first`."""
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
     writer = PdfWriter()
     before = len(writer._objects)
     refs = [writer._add_object(x.clone(writer)) for x in xobjects]
-    ours = list(range(before, len(writer._objects)))      # indexes of the clones and what they reference
-
+    ours = list(range(before, len(writer._objects)))
     seen: set = set()
 
     def shift(obj):
@@ -48,9 +47,20 @@ def frame_objects(key: str, xobjects: list, name: str) -> tuple:
             if isinstance(obj, ArrayObject) else ()
         for k, v in list(items):
             if isinstance(v, IndirectObject):
-                obj[k] = IndirectObject(v.idnum - before - 1 + BASE, 0, writer)
+                obj[k] = IndirectObject(v.idnum - before - 1 + first, 0, writer)
             elif isinstance(v, (DictionaryObject, ArrayObject)):
                 shift(v)
+
+    return writer, before, refs, ours, shift
+
+
+def frame_objects(key: str, xobjects: list, name: str) -> tuple:
+    """(bytes of the frame's objects, [(number, offset within those bytes)], XObject numbers per
+    page, prefix stream number) — made once per frame key."""
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    writer, before, refs, ours, shift = _cloned(xobjects, BASE)
 
     out, offsets = io.BytesIO(), []
     for i in ours:
@@ -152,3 +162,187 @@ def _kids(objects: dict, values: bytes) -> list:
             kids = re.search(rb"/Kids \[([^\]]*)\]", body)
             return [int(n) for n in re.findall(rb"(\d+) 0 R", kids.group(1))]
     raise Unjoinable("no page tree")
+
+
+# ---------------------------------------------------------------- one font, one writer (the usual path)
+class Shared:
+    """What every record on one frame shares, serialised once: the frame's objects (streams as they
+    are, every dictionary in one compressed object stream) and the text face's font objects, whose
+    font file, /W and ToUnicode each record rebuilds (renderers.overlay_font)."""
+
+    def __init__(self, key: str, xobjects: list, face_name: str):
+        from pypdf.generic import IndirectObject, NameObject, StreamObject
+
+        from . import overlay_font as of
+        writer, before, refs, ours, shift = _cloned(xobjects, 1)
+
+        font = None
+        for x in refs:
+            fonts = x.get_object()["/Resources"].get_object().get("/Font")
+            fonts = fonts.get_object() if fonts is not None else {}
+            for name in fonts:
+                ref = fonts.raw_get(name)
+                f = ref.get_object()
+                if face_name in str(f.get("/BaseFont", "")) and f.get("/Encoding") == "/Identity-H":
+                    font = ref
+        if font is None:
+            raise Unjoinable("the frame has no Identity-H font of the text face")
+        type0 = font.get_object()
+        cid = type0["/DescendantFonts"][0]
+        ff = cid.get_object()["/FontDescriptor"].get_object().raw_get("/FontFile2")
+        tu = type0.raw_get("/ToUnicode")
+        if not all(isinstance(r, IndirectObject) for r in (font, cid, ff, tu)):
+            raise Unjoinable("the text face's font objects are not indirect")
+        self.tables = of.tables_of(ff.get_object().get_data())
+        self.unicode = of.parse_to_unicode(tu.get_object().get_data())
+        self.gids = set(self.unicode) | {g for g in _w_gids(cid.get_object().get("/W", []))}
+        per_record = {cid.idnum, ff.idnum, tu.idnum}
+        self.font, self.cid, self.ff, self.tu = (r.idnum - before for r in (font, cid, ff, tu))
+        cid_dict = cid.get_object()
+        if "/W" in cid_dict:
+            del cid_dict[NameObject("/W")]
+        for i in ours:
+            if writer._objects[i] is not None:
+                shift(writer._objects[i])
+        streams, packed = io.BytesIO(), []
+        self.where: dict = {}       # number: ("at", offset in streams) | ("in", index in the object stream)
+        for i in ours:
+            obj = writer._objects[i]
+            number = i - before + 1
+            if obj is None or (i + 1) in per_record and i + 1 != cid.idnum:
+                continue
+            buf = io.BytesIO()
+            obj.write_to_stream(buf)
+            if i + 1 == cid.idnum:
+                self.cid_dict = buf.getvalue()
+            elif isinstance(obj, StreamObject):
+                self.where[number] = ("at", streams.tell())
+                streams.write(b"%d 0 obj\n" % number + buf.getvalue() + b"\nendobj\n")
+            else:
+                self.where[number] = ("in", len(packed))
+                packed.append((number, buf.getvalue()))
+        self.objstm = len(ours) + 1
+        index, body, at = [], [], 0
+        for number, data in packed:
+            index.append(b"%d %d" % (number, at))
+            body.append(data)
+            at += len(data) + 1
+        first = b" ".join(index) + b"\n"
+        data = zlib.compress(first + b"\n".join(body) + b"\n", 9)
+        self.streams = streams.getvalue() + (
+            b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (self.objstm, len(packed), len(first), len(data)) + data + b"\nendstream\nendobj\n")
+        self.xobjects = [r.idnum - before for r in refs]
+        self.next = self.objstm + 1
+
+
+def _w_gids(w) -> list:
+    out, i = [], 0
+    w = list(w)
+    while i < len(w):
+        start = int(w[i])
+        if isinstance(w[i + 1], list) or hasattr(w[i + 1], "__iter__"):
+            out += range(start, start + len(w[i + 1]))
+            i += 2
+        else:
+            out += range(start, int(w[i + 1]) + 1)
+            i += 3
+    return out
+
+
+_shared: OrderedDict = OrderedDict()
+
+
+def shared(key: str, xobjects: list, face_name: str) -> Shared:
+    with _lock:
+        if key in _shared:
+            return _shared[key]
+    got = Shared(key, xobjects, face_name)
+    with _lock:
+        _shared[key] = got
+        while len(_shared) > 64:
+            _shared.popitem(last=False)
+    return got
+
+
+HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+
+def write(s: Shared, pages: list, size: tuple, title: str, xobject: str, extra: bytes | None = None,
+          extra_key: bytes = b"") -> bytes:
+    """The record's PDF: each page draws its frame XObject, then `pages[i]` (the values' content,
+    bytes using font resource /V and the CIDs listed with it: [(content, {gid: text})])."""
+    from . import overlay_font as of
+    used: dict = dict(s.unicode)
+    for _, chars in pages:
+        for g, t in chars.items():
+            used.setdefault(g, t)
+    gids = set(used) | s.gids
+    fontfile = of.font_file(s.tables, gids)
+    packed = zlib.compress(fontfile, 6)
+    objects: dict = {
+        s.ff: b"<< /Length1 %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(fontfile), len(packed))
+              + packed + b"\nendstream",
+        s.cid: s.cid_dict.replace(b"<<", b"<< /W " + of.widths(gids), 1),
+    }
+    tu = zlib.compress(of.to_unicode(used))
+    objects[s.tu] = b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(tu) + tu + b"\nendstream"
+    n = s.next
+    catalog, tree, info = n, n + 1, n + 2
+    n += 3
+    kids = []
+    w, h = size
+    for i, (content, _) in enumerate(pages):
+        data = zlib.compress(b"q %s Do Q\n" % xobject.encode() + content)
+        objects[n] = b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+        objects[n + 1] = (b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Contents %d 0 R /Resources "
+                          b"<< /XObject << %s %d 0 R >> /Font << /V %d 0 R >> >> >>"
+                          % (tree, _num(w), _num(h), n, xobject.encode(), s.xobjects[i], s.font))
+        kids.append(n + 1)
+        n += 2
+    objects[tree] = b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))
+    more = b""
+    if extra is not None:
+        data = zlib.compress(extra)
+        objects[n] = b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+        more = b"%s %d 0 R " % (extra_key, n)
+        n += 1
+    objects[catalog] = b"<< /Type /Catalog %s/Pages %d 0 R >>" % (more, tree)
+    objects[info] = b"<< /Title %s /Author (biaoge) /Producer (biaoge) >>" % _text(title)
+    out = io.BytesIO()
+    out.write(HEADER)
+    base = out.tell()
+    out.write(s.streams)
+    where = {k: ("at", base + v[1]) if v[0] == "at" else v for k, v in s.where.items()}
+    where[s.objstm] = ("at", base + s.streams.rindex(b"%d 0 obj\n" % s.objstm))
+    for k in sorted(objects):
+        where[k] = ("at", out.tell())
+        out.write(b"%d 0 obj\n" % k + objects[k] + b"\nendobj\n")
+    xref = n
+    where[xref] = ("at", out.tell())
+    rows = bytearray()
+    for k in range(xref + 1):
+        kind = where.get(k)
+        if kind is None:
+            rows += struct.pack(">BIH", 0, 0, 0 if k else 65535)
+        elif kind[0] == "at":
+            rows += struct.pack(">BIH", 1, kind[1], 0)
+        else:
+            rows += struct.pack(">BIH", 2, s.objstm, kind[1])
+    data = zlib.compress(bytes(rows))
+    ident = hashlib.md5(title.encode() + fontfile[:64] + bytes(rows)).hexdigest().encode()
+    out.write(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] "
+              b"/Filter /FlateDecode /Length %d >>\nstream\n" % (xref, xref + 1, catalog, info, ident, ident, len(data))
+              + data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % where[xref][1])
+    return out.getvalue()
+
+
+def _num(v: float) -> bytes:
+    return (b"%.3f" % v).rstrip(b"0").rstrip(b".")
+
+
+def _text(t: str) -> bytes:
+    """A PDF text string (UTF-16BE with a BOM when not ASCII)."""
+    if t.isascii():
+        return b"(" + t.encode().replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+    return b"<feff" + t.encode("utf-16-be").hex().encode() + b">"
