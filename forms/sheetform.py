@@ -14,6 +14,7 @@ flow style is read too), so YAML -> workbook -> YAML is lossless.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -78,14 +79,21 @@ MAX_CELL = 10_000        # characters per cell
 MAX_BYTES = 2_000_000    # bytes of one uploaded workbook
 
 
+# XLSForm's names of a few kinds
+XLSFORM_TYPES = {"select_one": "choice", "single": "choice", "select_multiple": "multichoice",
+                 "multiple": "multichoice", "decimal": "number", "string": "text", "note": "text",
+                 "acknowledge": "boolean"}
+
+
 def kind_names() -> dict:
-    """Every accepted spelling of a kind (its name and its Chinese label) -> the kind's name."""
+    """Every accepted spelling of a kind (its name, its Chinese label, XLSForm's name) -> the kind's name."""
     names = {}
     for name, kind in KINDS.items():
         if kind.container:
             continue
         names[name] = name
         names[kind.label] = name
+    names.update(XLSFORM_TYPES)
     return names
 
 
@@ -126,8 +134,12 @@ class _Missing(dict):
         return ""
 
 
-def did_you_mean(word, candidates) -> str:
-    match = closest(word, candidates)
+def did_you_mean(word, candidates, shown=None) -> str:
+    """"，是不是「x」？" for the closest candidate (short Chinese words too); `shown` maps it to what to print."""
+    found = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.5)
+    match = found[0] if found else closest(word, candidates)
+    if match and shown:
+        match = shown(match)
     return f"，是不是「{match}」？" if match else ""
 
 
@@ -440,9 +452,10 @@ def sheets_to_definition(sheets: dict) -> Imported:
 
 def _read_fields(records, root, lists, problems, where, constraints):
     kinds = kind_names()
-    stack = [(root, (), None, 0, "")]        # (object spec, path, expected end, begin row, dotted prefix)
+    # (object spec, path, expected end, begin row, dotted prefix, the enclosing table's items and path)
+    stack = [(root, (), None, 0, "", None, None)]
     for n, rec in records:
-        spec, path, end, _begin, prefix = stack[-1]
+        spec, path, end, _begin, prefix, table, table_path = stack[-1]
         typ = str(rec.get("type", "")).strip()
         low = typ.lower()
         if low in END_TYPES or typ in END_TYPES:
@@ -473,7 +486,9 @@ def _read_fields(records, root, lists, problems, where, constraints):
                 f["x-kind"] = kinds.get(typ) or kinds[low]
             else:
                 problems.append(SheetProblem("sheet-unknown-type", FIELDS, n, _header_of(FIELDS, "type"), {
-                    "value": typ, "suggestion": did_you_mean(typ, list(kinds) + list(CONTAINER_TYPES))}))
+                    "value": typ, "suggestion": did_you_mean(
+                        typ, list(kinds) + list(CONTAINER_TYPES),
+                        lambda m: KINDS[kinds[m]].label if m in kinds else m)}))
         for col, key in (("label", "title"), ("hint", "description"), ("relevant", "x-when"),
                          ("calculation", "x-compute"), ("use", "x-use"), ("default", "default")):
             if col in rec:
@@ -519,16 +534,21 @@ def _read_fields(records, root, lists, problems, where, constraints):
             if "constraint_message" in rec:
                 msg = rec["constraint_message"]
                 rule["message"] = "" if msg == '""' else str(msg)
-            constraints.append((rule, (FIELDS, n)))
+            if table is None:
+                constraints.append((rule, (FIELDS, n)))
+            else:       # a rule of each row: the table's own x-rules
+                rules = table.setdefault("x-rules", [])
+                where[table_path + ("x-rules", len(rules))] = (FIELDS, n)
+                rules.append(rule)
         props[name] = f
         if container is not None:
             if container[0] == "table":
                 items = f.get("items") if isinstance(f.get("items"), dict) else {}
                 f["items"] = items
-                stack.append((items, fpath + ("items",), container[1], n, prefix + name + "."))
+                stack.append((items, fpath + ("items",), container[1], n, "", items, fpath + ("items",)))
             else:
-                stack.append((f, fpath, container[1], n, prefix + name + "."))
-    for _spec, _path, end, begin, _prefix in stack[1:]:
+                stack.append((f, fpath, container[1], n, prefix + name + ".", table, table_path))
+    for _spec, _path, end, begin, *_rest in stack[1:]:
         problems.append(SheetProblem("sheet-unbalanced", FIELDS, begin, _header_of(FIELDS, "type"),
                                      {"value": f"缺少「{end}」"}))
 
@@ -537,6 +557,10 @@ def _read_fields(records, root, lists, problems, where, constraints):
 KEY_COLUMN = {"x-kind": "type", "title": "label", "description": "hint", "x-when": "relevant",
               "x-compute": "calculation", "default": "default", "enum": "choices", "x-use": "use",
               "required": "required"}
+
+
+PROBLEM_COLUMN = {"missing-title": "label", "choices-missing": "choices", "bad-field-key": "name",
+                  "compute-required": "required"}
 
 
 def place_problem(problem, imported: Imported):
@@ -549,11 +573,11 @@ def place_problem(problem, imported: Imported):
         sheet, row = hit
         if sheet != FIELDS:
             return sheet, row, _header_of(SETTINGS, "value")
-        if path[0] == "x-rules":
+        if "x-rules" in path[:cut]:
             col = "constraint"
         else:
             rest = path[cut:]
-            col = KEY_COLUMN.get(rest[0], "other") if rest else "name"
+            col = KEY_COLUMN.get(rest[0], "other") if rest else PROBLEM_COLUMN.get(problem.name, "name")
         return sheet, row, _header_of(FIELDS, col)
     return SETTINGS, 0, ""
 
@@ -569,8 +593,10 @@ def yaml_text(data: dict, source: str = "") -> str:
     parts = []
     for key, value in data.items():
         note = notes.get(key, f"{key} (设置 sheet)")
-        block = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=1000,
-                               default_flow_style=False)
+        if key == "properties" and isinstance(value, dict):
+            block = "properties:\n" + "".join(_field_block(k, v) for k, v in value.items())
+        else:
+            block = _dump({key: value})
         parts.append(f"# {note}\n{block}")
     return "\n".join(head) + "\n" + "\n".join(parts)
 
@@ -599,3 +625,18 @@ def compile_sheets(sheets: dict, shared, source: str = "") -> Compiled:
     if mapped:
         return Compiled(None, None, mapped)
     return Compiled(text, form, [])
+
+
+def _dump(value) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
+
+
+def _field_block(key, spec) -> str:
+    """One top-level field, indented; a section or table gets a comment line naming it."""
+    body = "".join("  " + line + "\n" for line in _dump({key: spec}).splitlines())
+    if isinstance(spec, dict) and ("properties" in spec or isinstance(spec.get("items"), dict)
+                                   and "properties" in spec["items"]):
+        what = "表格" if "items" in spec and "properties" not in spec else "分组"
+        title = spec.get("title", key)
+        return f"  # {what}：{title}\n{body}"
+    return body
