@@ -175,9 +175,11 @@ def definition_to_sheets(data: dict) -> dict:
         if not data["x-rules"]:
             del data["x-rules"]
     settings: list = [[SETTING_COLUMNS[c][0] for c in SETTING_COLUMNS]]
+    said = set()        # the parts a friendly setting already names
     for key, (path, _aliases) in SETTING_NAMES.items():
         top = data.get(path[0])
         if isinstance(top, dict) and path[1] in top:
+            said.add(path[0])
             value = top.pop(path[1])
             settings.append([key, _signatures_cell(value) if key == "签字栏" else _cell(value)])
     for key in list(data):
@@ -187,7 +189,7 @@ def definition_to_sheets(data: dict) -> dict:
         if key in ("x-form", "x-layout", "x-numbering") and isinstance(value, dict):
             for sub, v in value.items():
                 settings.append([f"{key}.{sub}", _cell(v)])
-            if not value:
+            if not value and key not in said:
                 settings.append([key, "{}"])
         else:
             settings.append([key, _cell(value)])
