@@ -202,3 +202,31 @@ def test_header_aliases(alias):
     sheets = {"字段": [[alias, "name", "label"], ["integer", "n", "数量"]], "设置": SETTINGS}
     imported = sheets_to_definition(sheets)
     assert imported.problems == [] and imported.data["properties"]["n"] == {"x-kind": "integer", "title": "数量"}
+
+
+def test_no_fields_sheet():
+    [p] = sheets_to_definition({"Sheet1": [["a"]]}).problems
+    assert p.code.code == "E801" and p.message.startswith("「字段」表：工作簿里没有「字段」表")
+
+
+def test_empty_name():
+    [p] = _problems([["文字", None, "甲"]])
+    assert (p.row, p.column) == (2, "名称") and p.code.code == "E807"
+
+
+def test_bad_other_cell():
+    sheets = {"字段": [["类型", "名称", "标题", "其他"], ["文字", "a", "甲", "{x-width: [6"]], "设置": SETTINGS}
+    [p] = sheets_to_definition(sheets).problems
+    assert (p.row, p.column) == (2, "其他") and p.code.code == "E808"
+
+
+def test_bad_required_cell():
+    sheets = {"字段": [["类型", "名称", "标题", "必填"], ["文字", "a", "甲", "也许"]], "设置": SETTINGS}
+    [p] = sheets_to_definition(sheets).problems
+    assert (p.row, p.column) == (2, "必填") and "「也许」写得不对" in p.message
+
+
+# every sheet code, each tested above (tests/test_lint.py counts them as covered)
+SHEET_CODES = {"sheet-missing", "sheet-unknown-header", "sheet-unknown-type", "sheet-unknown-list",
+               "sheet-duplicate-name", "sheet-unbalanced", "sheet-empty-cell", "sheet-bad-cell", "sheet-too-big",
+               "sheet-compile", "sheet-unreadable"}
