@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .definition import compile_definition
 from .errors import CATALOGUE, closest
 from .kinds import KINDS
+from .source import parse
 
 FIELDS, CHOICES, SETTINGS = "字段", "选项", "设置"
 SHEET_ALIASES = {FIELDS: ("survey", "fields"), CHOICES: ("choices",), SETTINGS: ("settings",)}
@@ -503,18 +505,11 @@ def _read_fields(records, root, lists, problems, where, constraints):
         if other and "=" in other and len(other) == 1:
             props[name] = other["="]
             continue
-        if other:
-            for k, v in other.items():
-                if k == "x-kind" and v is None:
-                    continue
-                if k == "items" and isinstance(v, dict) and isinstance(f.get("items"), dict):
-                    f["items"].update(v)
-                else:
-                    f[k] = v
-        if container is not None and (other or {}).get("x-kind", "") is None:
-            pass
-        elif container is not None and "x-kind" not in (other or {}):
-            f = {"x-kind": container[0], **f}
+        other = other or {}
+        if container is not None and "x-kind" not in other:
+            f["x-kind"] = container[0]      # implied by begin group / begin repeat
+        # 其他 says the rest; `x-kind: null` marks a section or table written without x-kind
+        f.update({k: v for k, v in other.items() if not (k == "x-kind" and v is None)})
         if "choices" in rec:
             list_name = str(rec["choices"])
             if list_name not in lists:
@@ -612,8 +607,6 @@ class Compiled:
 
 def compile_sheets(sheets: dict, shared, source: str = "") -> Compiled:
     """Read the sheets, write the YAML and compile it; every problem by sheet, row and column."""
-    from .definition import compile_definition
-    from .source import parse
     imported = sheets_to_definition(sheets)
     if imported.problems or imported.data is None:
         return Compiled(None, None, imported.problems)
