@@ -79,6 +79,7 @@ MAX_ROWS = 2000          # rows per sheet
 MAX_COLUMNS = 40         # columns per sheet
 MAX_CELL = 10_000        # characters per cell
 MAX_BYTES = 2_000_000    # bytes of one uploaded workbook
+MAX_UNPACKED = 50_000_000   # bytes of its unzipped parts
 
 
 # XLSForm's names of a few kinds
@@ -581,8 +582,9 @@ def place_problem(problem, imported: Imported):
 
 def yaml_text(data: dict, source: str = "") -> str:
     """The definition as commented YAML: a header naming the workbook, a comment before each part."""
-    head = [f"# {data.get('x-form', {}).get('title', '') if isinstance(data.get('x-form'), dict) else ''}"
-            f" — 由电子表格生成 / generated from a spreadsheet" + (f": {source}" if source else ""),
+    meta = data.get("x-form") if isinstance(data.get("x-form"), dict) else {}
+    head = [f"# {_comment(meta.get('title', ''))} — 由电子表格生成 / generated from a spreadsheet"
+            + (f": {_comment(source)}" if source else ""),
             "# 改动请改表格后重新导入：biaoge import-form 表格.xlsx -o 本文件"]
     notes = {"x-form": "表单信息 / form metadata", "x-layout": "版面 / layout",
              "x-numbering": "编号 / serial numbers", "properties": "字段 / fields (字段 sheet)",
@@ -622,6 +624,11 @@ def compile_sheets(sheets: dict, shared, source: str = "") -> Compiled:
     return Compiled(text, form, [])
 
 
+def _comment(text) -> str:
+    """Text for a comment line: no line breaks or other control characters (they would end it)."""
+    return re.sub(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+", " ", str(text))[:200]
+
+
 def _dump(value) -> str:
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
 
@@ -633,5 +640,5 @@ def _field_block(key, spec) -> str:
                                    and "properties" in spec["items"]):
         what = "表格" if "items" in spec and "properties" not in spec else "分组"
         title = spec.get("title", key)
-        return f"  # {what}：{title}\n{body}"
+        return f"  # {what}：{_comment(title)}\n{body}"
     return body

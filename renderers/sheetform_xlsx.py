@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from forms.sheetform import MAX_BYTES, MAX_CELL, MAX_COLUMNS, MAX_ROWS, SheetProblem
+from forms.sheetform import MAX_BYTES, MAX_CELL, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED, SheetProblem
 
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -51,6 +51,14 @@ def read_sheets(content: bytes) -> dict:
     """Every sheet of a workbook as rows of cell values, within the bounds of forms/sheetform.py."""
     if len(content) > MAX_BYTES:
         raise SheetReadError([SheetProblem("sheet-too-big", "工作簿", 0, "", {"limit": f"{MAX_BYTES // 1000} KB"})])
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:     # a zip bomb stops here, before any XML is parsed
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SheetReadError([SheetProblem("sheet-unreadable", "工作簿", 0, "", {"detail": type(exc).__name__})])
+    if unpacked > MAX_UNPACKED:
+        raise SheetReadError([SheetProblem("sheet-too-big", "工作簿", 0, "",
+                                           {"limit": f"解压后 {MAX_UNPACKED // 1_000_000} MB"})])
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

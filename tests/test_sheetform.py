@@ -3,6 +3,7 @@ error by sheet, row and column, and the commands."""
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,22 @@ def test_bad_required_cell():
 SHEET_CODES = {"sheet-missing", "sheet-unknown-header", "sheet-unknown-type", "sheet-unknown-list",
                "sheet-duplicate-name", "sheet-unbalanced", "sheet-empty-cell", "sheet-bad-cell", "sheet-too-big",
                "sheet-compile", "sheet-unreadable"}
+
+
+def test_a_title_or_file_name_cannot_break_out_of_the_comment():
+    sheets = {"字段": [FIELD_HEAD, ["文字", "a", "甲"]],
+              "设置": [["设置项", "值"], ["表单id", "tiny"], ["标题", "小表\nx-rules: oops"]]}
+    result = compile_sheets(sheets, None, "a\nb.xlsx")
+    # the title itself is kept (the compiler decides about it); the header comment stays one line
+    first, second = result.text.splitlines()[:2]
+    assert first.startswith("# 小表 x-rules: oops — ") and first.endswith(": a b.xlsx") and second.startswith("# ")
+    assert result.form.title == "小表\nx-rules: oops" and result.form.rules == []
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", "a" * 60_000_000)
+    assert len(out.getvalue()) < 2_000_000
+    [p] = import_workbook(out.getvalue(), SCHEMAS).problems
+    assert p.code.code == "E809" and "解压后 50 MB" in p.message
