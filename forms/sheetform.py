@@ -84,8 +84,7 @@ MAX_UNPACKED = 50_000_000   # bytes of its unzipped parts
 
 # XLSForm's names of a few kinds
 XLSFORM_TYPES = {"select_one": "choice", "single": "choice", "select_multiple": "multichoice",
-                 "multiple": "multichoice", "decimal": "number", "string": "text", "note": "text",
-                 "acknowledge": "boolean"}
+                 "multiple": "multichoice", "decimal": "number", "string": "text"}
 
 
 def kind_names() -> dict:
@@ -403,6 +402,11 @@ def sheets_to_definition(sheets: dict) -> Imported:
         if name is None or value is None:
             problems.append(SheetProblem("sheet-empty-cell", CHOICES, n,
                                          _header_of(CHOICES, "list_name" if name is None else "value"), {}))
+            continue
+        label = rec.get("label")
+        if label is not None and "value" in rec and str(label) != str(value):
+            problems.append(SheetProblem("sheet-choice-label", CHOICES, n, _header_of(CHOICES, "label"),
+                                         {"value": value, "label": label}))
             continue
         lists.setdefault(str(name), []).append(value)
     data: dict = {}

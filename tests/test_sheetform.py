@@ -227,10 +227,17 @@ def test_bad_required_cell():
     assert (p.row, p.column) == (2, "必填") and "「也许」写得不对" in p.message
 
 
+def test_a_choice_label_other_than_its_value_is_not_dropped_silently():
+    [p] = _problems([["单选", "sex", "性别", "sexes"]],
+                    [["选项表", "值", "选项标题"], ["sexes", "男", "男"], ["sexes", 2, "女"]])
+    assert (p.sheet, p.row, p.column) == ("选项", 3, "选项标题") and p.code.code == "E812"
+    assert "选项标题「女」与值「2」不同" in p.message
+
+
 # every sheet code, each tested above (tests/test_lint.py counts them as covered)
 SHEET_CODES = {"sheet-missing", "sheet-unknown-header", "sheet-unknown-type", "sheet-unknown-list",
                "sheet-duplicate-name", "sheet-unbalanced", "sheet-empty-cell", "sheet-bad-cell", "sheet-too-big",
-               "sheet-compile", "sheet-unreadable"}
+               "sheet-compile", "sheet-unreadable", "sheet-choice-label"}
 
 
 def test_a_title_or_file_name_cannot_break_out_of_the_comment():
