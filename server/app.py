@@ -83,6 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
     approvals.register(app)
     drafts.register(app)
     offline.register(app)
+    from . import sheetforms
+    sheetforms.register(app)
     app.before_request(access.enforce)
     access.check_declared(app)
     return app

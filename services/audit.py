@@ -22,7 +22,7 @@ ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "setup": "创建管理员",
     "list": "查看列表", "read": "查看记录", "download": "下载", "export": "导出", "archive": "归档",
     "create": "新建记录", "revise": "修改记录", "void": "作废记录", "user_add": "新增用户", "user_change": "修改用户",
-    "password_change": "修改密码", "token_create": "创建令牌", "token_revoke": "吊销令牌", "approval": "审批",
+    "password_change": "修改密码", "token_create": "创建令牌", "token_revoke": "吊销令牌", "approval": "审批", "form_import": "导入表单",
 }
 
 

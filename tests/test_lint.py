@@ -193,6 +193,8 @@ def test_every_catalogue_code_is_tested():
     # the policy's: tests/test_policy.py; holds: test_holds.py; the approval flows': tests/test_flow_lint.py
     from tests.test_report_sources import SOURCE_CASES
     covered |= set(SOURCE_CASES)                                                   # report sources
+    from tests.test_sheetform import SHEET_CODES
+    covered |= SHEET_CODES                                                         # forms in a spreadsheet
     assert covered == set(CATALOGUE)
 
 
