@@ -334,6 +334,7 @@ from . import store as _store_commands  # noqa: E402,F401  (registers `biaoge st
 from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
 from . import numbers  # noqa: E402,F401  (registers `biaoge numbers` and `biaoge void`)
 from . import report as _report  # noqa: E402,F401  (registers `biaoge report`)
+from . import schema as _schema  # noqa: E402,F401  (registers `biaoge schema`)
 
 if __name__ == "__main__":
     main()
