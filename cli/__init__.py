@@ -335,6 +335,7 @@ from . import paper  # noqa: E402,F401  (registers `biaoge check-paper`)
 from . import numbers  # noqa: E402,F401  (registers `biaoge numbers` and `biaoge void`)
 from . import report as _report  # noqa: E402,F401  (registers `biaoge report`)
 from . import sheetform as _sheetform  # noqa: E402,F401  (registers `biaoge import-form` and `export-form`)
+from . import schema as _schema  # noqa: E402,F401  (registers `biaoge schema`)
 
 if __name__ == "__main__":
     main()

@@ -29,3 +29,7 @@ def max_rows(table) -> int:
 
 def number_text(v) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+# Extra properties a record carries (keys its form does not define), as the record page lists them.
+MAX_EXTRAS_SHOWN = 100   # entries listed under 其他字段 (the rest are counted, not listed)
+MAX_EXTRA_CHARS = 300    # characters of one entry's value shown (longer values are cut, with …)

@@ -64,6 +64,9 @@ def _object(fields: dict, with_computed: bool, stored: bool) -> dict:
                     s["type"] = "string"
         if f.spec.get("description"):
             s["description"] = str(f.spec["description"])
+        places = field_schema(f).get("x-decimals") if f.is_value and not f.computed else None
+        if places is not None:     # multipleOf 0.01 would refuse 0.07 in floating point
+            s["description"] = _joined(s.get("description"), DECIMALS_NOTE.format(places=places))
         if "default" in f.spec and not f.computed:
             s["default"] = copy.deepcopy(f.spec["default"])
         props[f.key] = s
@@ -75,10 +78,26 @@ def _object(fields: dict, with_computed: bool, stored: bool) -> dict:
     return out
 
 
+def _joined(*parts) -> str:
+    return "".join(p for p in parts if p)
+
+
+# What the standard schema cannot say, said in its descriptions (tests/test_schema_out.py EXCEPTIONS).
+DECIMALS_NOTE = "最多 {places} 位小数（标准 JSON Schema 无法精确表达，由 biaoge 校验）。"
+RULES_NOTE = "另有跨字段规则，标准 JSON Schema 无法表达，由 biaoge 校验："
+
+
+def _rules_note(form) -> str:
+    if not form.rules:
+        return ""
+    return RULES_NOTE + "；".join(dict.fromkeys(r.message for r in form.rules)) + "。"
+
+
 def submission_schema(form) -> dict:
     """What a client sends to create a record of this form."""
+    description = _joined(form.description, _rules_note(form))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": form.title,
-            **({"description": form.description} if form.description else {}),
+            **({"description": description} if description else {}),
             **_object(form.fields, with_computed=True, stored=False)}
 
 

@@ -11,6 +11,7 @@ import secrets
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from forms.extras import keep_extras, shown_extras
 from forms.formdata import unflatten
 from forms.submission import check
 from renderers import base
@@ -305,8 +306,9 @@ def record(form_id, record_id):
     context.audit("read", form=form_id, record=record_id, detail={"revision": rec.get("revision")})
     people = {u.login: u.real_name for u in context.accounts().all()}
     mark = voided(context.store(), form_id, record_id)
+    extras, more_extras = shown_extras(form, data)
     return render_template("record.html", form=view_form, form_id=form_id, record=dict(rec, data=data), rev=rev,
-                           history=history, people=people, new=request.args.get("new") == "1", void=mark,
+                           extras=extras, more_extras=more_extras, history=history, people=people, new=request.args.get("new") == "1", void=mark,
                            can_void=mark is None and current is not None and access().allows(current, "void", rec),
                            void_text=describe(mark) if mark else "", max_reason=MAX_REASON,
                            editable=mark is None and current is not None and access().allows(current, "update", rec),
@@ -387,7 +389,8 @@ def edit(form_id, record_id):
     if not result.ok:
         return fill_page(shown, values=data, errors=result.errors, action=action, status=422, suffix=suffix)
     try:
-        context.records().save_revision(form, record_id, result.data, by=access().user.login)
+        context.records().save_revision(form, record_id, keep_extras(form, rec["data"], result.data),
+                                        by=access().user.login)
     except Held as exc:
         return fill_page(shown, values=data, errors=[exc.error()], action=action, status=exc.status, suffix=suffix)
     context.audit("revise", form=form, record=record_id)
