@@ -258,6 +258,26 @@ def _iter(level: dict):
         yield from f.walk()
 
 
+# Standard JSON Schema keywords a paper form cannot show: each is refused with its reason (E108).
+NO_PAPER_MEANING = {
+    "patternProperties": "纸面表格的每一栏都有固定的名字，不能按名字的规律接受任意多栏",
+    "propertyNames": "纸面表格的栏目由定义列出，不能由填表人自拟栏名",
+    "not": "「不符合某个条件」无法印成一栏让人填写，请改写成具体的取值范围或 enum",
+    "allOf": "多个 schema 的任意组合无法排成一张表，请把各部分的字段直接写进 properties",
+}
+
+
+def standard_title(doc: dict, meta: dict) -> tuple[str, str]:
+    """The form's title and description: x-form's, else the standard top-level title/description."""
+    def pick(key):
+        for where in (meta, doc):
+            value = where.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+        return ""
+    return pick("title"), pick("description")
+
+
 class _Compiler:
     def __init__(self, src, shared, shared_src):
         self.src, self.shared_src = src, shared_src
@@ -282,7 +302,9 @@ class _Compiler:
         if v == "additionalProperties" and isinstance(err.instance, dict):
             known = list(schema.get("properties", {}))
             for extra in err.instance:
-                if extra not in known:
+                if extra in NO_PAPER_MEANING:
+                    self.add("no-paper-meaning", path + (extra,), key=extra, why=NO_PAPER_MEANING[extra])
+                elif extra not in known:
                     self.add("unknown-keyword", path + (extra,), key=extra, suggestion=suggestion(extra, known))
         elif v == "enum":
             what = "未知的" + {"x-kind": "字段类型", "type": "数据类型", "paper": "纸张大小",
@@ -319,8 +341,11 @@ class _Compiler:
         layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}
         props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
         fields = self.build_fields(props, doc.get("required"), ("properties",), (), None)
-        form = Form(id=str(meta.get("id", "")), title=str(meta.get("title", "")), chapter=str(meta.get("chapter", "")),
-                    description=str(meta.get("description", "")), version=meta.get("version", 1)
+        title, description = standard_title(doc, meta)
+        if not title and isinstance(data.get("x-form"), dict):
+            self.add("missing-keyword", ("x-form",), key="title")
+        form = Form(id=str(meta.get("id", "")), title=title, chapter=str(meta.get("chapter", "")),
+                    description=description, version=meta.get("version", 1)
                     if isinstance(meta.get("version", 1), int) else 1, layout=layout,
                     numbering=doc.get("x-numbering") if isinstance(doc.get("x-numbering"), dict) else None,
                     fields=fields, definition=doc, filename=self.src.filename)

@@ -272,7 +272,16 @@ def _strip_computed(fields, data):
                 obj.pop(f.key, None)
 
 
+def _has_default(fields) -> bool:
+    return any("default" in f.spec or (f.is_section and _has_default(f.children)) for f in fields.values())
+
+
 def _apply_defaults(fields, data):
+    """Defaults at any depth: a section left out entirely still gets its fields' defaults."""
+    for level, obj in _rows(fields, data):
+        for f in level.values():
+            if f.is_section and f.key not in obj and _has_default(f.children):
+                obj[f.key] = {}
     for level, obj in _rows(fields, data):
         for f in level.values():
             if "default" in f.spec and f.key not in obj and not f.computed:
