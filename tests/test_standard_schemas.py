@@ -118,3 +118,18 @@ def test_biaoge_check_cli_agrees(tmp_path):
     assert json.loads(ok.stdout) == {"room": "一号", "people": 3}
     no = runner.invoke(main, ["check", "room_std", str(bad), "--schemas", str(tmp_path)])
     assert no.exit_code == 1
+
+
+def test_the_docs_worked_example_compiles():
+    from .conftest import ROOT
+    doc = (ROOT / "docs" / "authoring.md").read_text("utf-8")
+    section = doc.split("## Standard JSON Schema in", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    form, problems = compile_definition(parse(example, "delivery.yaml"))
+    assert problems == [] and (form.id, form.title) == ("delivery_address", "收货地址登记")
+    assert form.description == "客户的收货地址，供发货使用。"
+    assert submission.check(form, {"name": "李四"}).data == {"name": "李四", "addr": {"city": "北京"}}
+    refused = json.loads(example)
+    refused["properties"]["code"] = {"title": "代码", "type": "string", "not": {"const": "x"}}
+    _, problems = compile_definition(parse(json.dumps(refused, ensure_ascii=False), "delivery.yaml"))
+    assert [p.message for p in problems][0] in section
