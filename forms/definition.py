@@ -46,6 +46,7 @@ class Field:
     when: tuple | None = None        # bound condition tree
     deps: set = field(default_factory=set)
     required: bool = False           # named in its owner's `required` (see `must_fill`)
+    open: bool = False               # a section / table row keeps keys beyond its fields (see `extras_open`)
 
     @property
     def kind_def(self) -> Kind:
@@ -120,6 +121,7 @@ class Form:
     rules: list = field(default_factory=list)      # Rule, top level then per table
     flow: object = None                            # forms.flow.Flow of x-approval, or None
     list_columns: list | None = None               # x-form list: the records list's declared key columns
+    open: bool = False                             # the top level keeps keys beyond its fields (`extras_open`)
 
     def walk(self):
         for f in self.fields.values():
@@ -267,6 +269,13 @@ NO_PAPER_MEANING = {
 }
 
 
+def extras_open(obj_schema, standard: bool) -> bool:
+    """Whether an object level keeps keys beyond its fields: its `additionalProperties` as written; unsaid,
+    open in a standard schema (one that declares `$schema`) and closed in biaoge's own dialect (no `$schema`)."""
+    said = obj_schema.get("additionalProperties") if isinstance(obj_schema, dict) else None
+    return said if isinstance(said, bool) else standard
+
+
 def standard_title(doc: dict, meta: dict) -> tuple[str, str]:
     """The form's title and description: x-form's, else the standard top-level title/description."""
     def pick(key):
@@ -284,6 +293,7 @@ class _Compiler:
         self.shared_found = shared is not None
         self.shared = shared or {}
         self.problems: list[Problem] = []
+        self.standard = isinstance(src.data, dict) and "$schema" in src.data
 
     def add(self, name, path, /, **params):
         line, col = self.src.locate(path)
@@ -349,6 +359,7 @@ class _Compiler:
                     if isinstance(meta.get("version", 1), int) else 1, layout=layout,
                     numbering=doc.get("x-numbering") if isinstance(doc.get("x-numbering"), dict) else None,
                     fields=fields, definition=doc, filename=self.src.filename)
+        form.open = extras_open(doc, self.standard)
         self.check_fields(form)
         self.check_layout(form)
         self.check_numbering(form)
@@ -378,6 +389,7 @@ class _Compiler:
                 title = str(key)
             f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
                       required=isinstance(required, list) and key in required)
+            f.open = extras_open(spec.get("items") if f.is_table else spec, self.standard)
             if f.is_section and isinstance(spec.get("properties"), dict):
                 f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),
                                                f.path, table)

@@ -46,24 +46,28 @@ _COPY_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", 
                   "maxLength", "pattern", "minItems", "maxItems", "format")
 
 
-def data_schema(fields: dict) -> dict:
-    """Strict JSON Schema of the data entered for these fields (no computed fields)."""
+def data_schema(fields: dict, open_: bool = False) -> dict:
+    """JSON Schema of the data entered for these fields (no computed fields); `open_`: other keys are
+    valid and kept with the record, else refused."""
     props = {}
     for f in fields.values():
         if f.computed:
             continue
         props[f.key] = field_schema(f)
-    return {"type": "object", "properties": props, "additionalProperties": False}
+    out = {"type": "object", "properties": props}
+    if not open_:
+        out["additionalProperties"] = False
+    return out
 
 
 def field_schema(f) -> dict:
     s = {k: f.spec[k] for k in _COPY_KEYWORDS if k in f.spec}
     s.update(f.kind_def.json_schema(f))
     if f.is_section:
-        s.update(data_schema(f.children))
+        s.update(data_schema(f.children, f.open))
         s["required"] = [c.key for c in f.children.values() if c.must_fill]
     elif f.is_table:
-        items = data_schema(f.children)
+        items = data_schema(f.children, f.open)
         items["required"] = [c.key for c in f.children.values() if c.must_fill]
         s["items"] = items
         s["maxItems"] = limits.max_rows(f)
@@ -72,7 +76,7 @@ def field_schema(f) -> dict:
 
 def form_schema(form) -> dict:
     """The JSON Schema of what a client submits to this form."""
-    schema = data_schema(form.fields)
+    schema = data_schema(form.fields, form.open)
     schema["required"] = [f.key for f in form.fields.values() if f.must_fill]
     return schema
 

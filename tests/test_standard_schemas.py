@@ -36,7 +36,7 @@ def _compile(path):
 
 
 def test_there_are_enough_cases():
-    assert len(CASES) >= 11
+    assert len(CASES) >= 16
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
@@ -66,6 +66,8 @@ def test_standard_schema(path):
         assert result.ok, (data, result.errors)
     for data in case["invalid"]:
         assert not submission.check(form, data).ok, data
+    if "kept" in case:   # extra properties a standard schema leaves open are kept, never dropped
+        assert submission.check(form, case["valid"][0]).data == case["kept"]
 
 
 @pytest.mark.parametrize("path", [p for p in CASES if "refused" not in _case(p)], ids=lambda p: p.stem)
@@ -133,3 +135,17 @@ def test_the_docs_worked_example_compiles():
     refused["properties"]["code"] = {"title": "代码", "type": "string", "not": {"const": "x"}}
     _, problems = compile_definition(parse(json.dumps(refused, ensure_ascii=False), "delivery.yaml"))
     assert [p.message for p in problems][0] in section
+
+
+def test_biaoge_dialect_still_refuses_unknown_keys():
+    """No `$schema` and no `additionalProperties`: biaoge's own definition, closed as before."""
+    text = json.dumps({"x-form": {"id": "demo", "title": "演示表"}, "properties": {"a": {"title": "甲"}}},
+                      ensure_ascii=False)
+    form, problems = compile_definition(parse(text, "demo.yaml"))
+    assert problems == []
+    result = submission.check(form, {"a": "1", "b": "2"})
+    assert [e["path"] for e in result.errors] == ["/b"]
+    opened = json.dumps({"x-form": {"id": "demo", "title": "演示表"}, "additionalProperties": True,
+                         "properties": {"a": {"title": "甲"}}}, ensure_ascii=False)
+    form, _ = compile_definition(parse(opened, "demo.yaml"))
+    assert submission.check(form, {"a": "1", "b": "2"}).data == {"a": "1", "b": "2"}
