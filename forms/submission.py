@@ -43,7 +43,7 @@ def _decimals(validator, places, instance, schema):
 
 _Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-decimals": _decimals})
 _COPY_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
-                  "maxLength", "pattern", "minItems", "maxItems", "format")
+                  "maxLength", "pattern", "minItems", "maxItems", "format", "const")
 
 
 def data_schema(fields: dict, open_: bool = False) -> dict:
@@ -97,7 +97,7 @@ def computed_schema(fields: dict) -> dict:
     props = {}
     for f in fields.values():
         if f.computed:
-            s = {k: f.spec[k] for k in _COPY_KEYWORDS + ("enum", "const") if k in f.spec}
+            s = {k: f.spec[k] for k in _COPY_KEYWORDS + ("enum",) if k in f.spec}
             if s:
                 props[f.key] = s
         elif f.is_section:

@@ -36,7 +36,7 @@ def _compile(path):
 
 
 def test_there_are_enough_cases():
-    assert len(CASES) >= 16
+    assert len(CASES) >= 18
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
@@ -149,3 +149,10 @@ def test_biaoge_dialect_still_refuses_unknown_keys():
                          "properties": {"a": {"title": "甲"}}}, ensure_ascii=False)
     form, _ = compile_definition(parse(opened, "demo.yaml"))
     assert submission.check(form, {"a": "1", "b": "2"}).data == {"a": "1", "b": "2"}
+
+
+def test_const_refusal_names_the_field():
+    _, _, form, _ = _compile(HERE / "const_field.json")
+    errors = submission.check(form, {"ver": "v1"}).errors
+    assert [e["path"] for e in errors] == ["/ver"]
+    assert "版本" in errors[0]["message"]
