@@ -15,7 +15,7 @@ from importlib import resources
 import jsonschema
 
 from . import expr as ex
-from . import limits, numbering
+from . import limits, numbering, standard
 from .errors import Problem, suggestion
 from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
@@ -294,14 +294,15 @@ class _Compiler:
         self.shared = shared or {}
         self.problems: list[Problem] = []
         self.standard = isinstance(src.data, dict) and "$schema" in src.data
+        self.nullable: set = set()   # definition paths of fields typed [T, "null"]: optional (forms.standard)
 
     def add(self, name, path, /, **params):
         line, col = self.src.locate(path)
         self.problems.append(Problem(name, path, self.src.filename, line, col, **params))
 
     # ------------------------------------------------------------ meta-schema
-    def meta_check(self, validator=_META):
-        for err in validator.iter_errors(self.src.data):
+    def meta_check(self, validator=_META, instance=None):
+        for err in validator.iter_errors(self.src.data if instance is None else instance):
             self._meta_problem(err)
 
     def _meta_problem(self, err):
@@ -345,8 +346,8 @@ class _Compiler:
         if not isinstance(data, dict):
             self.add("not-mapping", ())
             return None
-        self.meta_check()
-        doc = copy.deepcopy(data)
+        doc, self.nullable = standard.normalize(data)
+        self.meta_check(instance=doc)
         meta = doc.get("x-form") if isinstance(doc.get("x-form"), dict) else {}
         layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}
         props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
@@ -388,7 +389,7 @@ class _Compiler:
                     self.add("missing-title", here, key=key)
                 title = str(key)
             f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
-                      required=isinstance(required, list) and key in required)
+                      required=isinstance(required, list) and key in required and here not in self.nullable)
             f.open = extras_open(spec.get("items") if f.is_table else spec, self.standard)
             if f.is_section and isinstance(spec.get("properties"), dict):
                 f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),

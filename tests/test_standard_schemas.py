@@ -156,3 +156,11 @@ def test_const_refusal_names_the_field():
     errors = submission.check(form, {"ver": "v1"}).errors
     assert [e["path"] for e in errors] == ["/ver"]
     assert "版本" in errors[0]["message"]
+
+
+def test_nullable_means_optional():
+    """["string", "null"]: a blank on paper. Listed in `required`, it still may be left empty (null)."""
+    _, _, form, _ = _compile(HERE / "nullable_type_array.json")
+    assert (form.fields["note"].kind, form.fields["note"].must_fill) == ("text", False)
+    assert form.fields["score"].kind == "integer"
+    assert submission.check(form, {"note": None, "score": None}).data == {}
