@@ -172,6 +172,7 @@ def check(form, data) -> Result:
         return Result(errors=bounded)
     data = _clean(copy.deepcopy(data))
     _strip_computed(form.fields, data)
+    _strip_read_only(form.fields, data)
     _apply_defaults(form.fields, data)
     compute(form, data)  # conditions may read computed values
     hidden = _apply_conditions(form, data)
@@ -273,6 +274,14 @@ def _strip_computed(fields, data):
     for level, obj in _rows(fields, data):
         for f in level.values():
             if f.computed:
+                obj.pop(f.key, None)
+
+
+def _strip_read_only(fields, data):
+    """`readOnly: true`: shown, not filled in — what a post sends for it gives way to its default."""
+    for level, obj in _rows(fields, data):
+        for f in level.values():
+            if f.spec.get("readOnly") is True:
                 obj.pop(f.key, None)
 
 
