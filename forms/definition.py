@@ -7,6 +7,7 @@ each problem its file, line and column from the source positions.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -346,7 +347,9 @@ class _Compiler:
         if not isinstance(data, dict):
             self.add("not-mapping", ())
             return None
-        doc, self.nullable = standard.normalize(data)
+        doc, self.nullable, aliases = standard.normalize(data, self.src.positions)
+        if aliases:   # errors inside an inlined $defs schema point at where it is written
+            self.src = dataclasses.replace(self.src, positions={**aliases, **self.src.positions})
         self.meta_check(instance=doc)
         meta = doc.get("x-form") if isinstance(doc.get("x-form"), dict) else {}
         layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}

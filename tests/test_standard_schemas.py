@@ -130,7 +130,9 @@ def test_the_docs_worked_example_compiles():
     form, problems = compile_definition(parse(example, "delivery.yaml"))
     assert problems == [] and (form.id, form.title) == ("delivery_address", "收货地址登记")
     assert form.description == "客户的收货地址，供发货使用。"
-    assert submission.check(form, {"name": "李四"}).data == {"name": "李四", "addr": {"city": "北京"}}
+    assert submission.check(form, {"name": "李四", "state": "已发货"}).data == \
+        {"name": "李四", "addr": {"city": "北京"}, "state": "待发货"}
+    assert form.fields["addr"].children["city"].title == "城市"
     refused = json.loads(example)
     refused["properties"]["code"] = {"title": "代码", "type": "string", "not": {"const": "x"}}
     _, problems = compile_definition(parse(json.dumps(refused, ensure_ascii=False), "delivery.yaml"))
@@ -164,3 +166,10 @@ def test_nullable_means_optional():
     assert (form.fields["note"].kind, form.fields["note"].must_fill) == ("text", False)
     assert form.fields["score"].kind == "integer"
     assert submission.check(form, {"note": None, "score": None}).data == {}
+
+
+def test_a_ref_to_another_file_is_refused():
+    text = json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "甲", "x-form": {"id": "a"},
+                       "properties": {"c": {"title": "代码", "$ref": "other.json#/c"}}}, ensure_ascii=False)
+    form, problems = compile_definition(parse(text, "a.yaml"))
+    assert form is None and [(p.code.code, p.pointer) for p in problems] == [("E101", "/properties/c/$ref")]
