@@ -7,6 +7,7 @@ each problem its file, line and column from the source positions.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from importlib import resources
 import jsonschema
 
 from . import expr as ex
-from . import limits, numbering
+from . import limits, numbering, standard
 from .errors import Problem, suggestion
 from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
@@ -46,6 +47,7 @@ class Field:
     when: tuple | None = None        # bound condition tree
     deps: set = field(default_factory=set)
     required: bool = False           # named in its owner's `required` (see `must_fill`)
+    open: bool = False               # a section / table row keeps keys beyond its fields (see `extras_open`)
 
     @property
     def kind_def(self) -> Kind:
@@ -120,6 +122,7 @@ class Form:
     rules: list = field(default_factory=list)      # Rule, top level then per table
     flow: object = None                            # forms.flow.Flow of x-approval, or None
     list_columns: list | None = None               # x-form list: the records list's declared key columns
+    open: bool = False                             # the top level keeps keys beyond its fields (`extras_open`)
 
     def walk(self):
         for f in self.fields.values():
@@ -258,20 +261,49 @@ def _iter(level: dict):
         yield from f.walk()
 
 
+# Standard JSON Schema keywords a paper form cannot show: each is refused with its reason (E108).
+NO_PAPER_MEANING = {
+    "patternProperties": "纸面表格的每一栏都有固定的名字，不能按名字的规律接受任意多栏",
+    "propertyNames": "纸面表格的栏目由定义列出，不能由填表人自拟栏名",
+    "not": "「不符合某个条件」无法印成一栏让人填写，请改写成具体的取值范围或 enum",
+    "allOf": "多个 schema 的任意组合无法排成一张表，请把各部分的字段直接写进 properties",
+}
+
+
+def extras_open(obj_schema, standard: bool) -> bool:
+    """Whether an object level keeps keys beyond its fields: its `additionalProperties` as written; unsaid,
+    open in a standard schema (one that declares `$schema`) and closed in biaoge's own dialect (no `$schema`)."""
+    said = obj_schema.get("additionalProperties") if isinstance(obj_schema, dict) else None
+    return said if isinstance(said, bool) else standard
+
+
+def standard_title(doc: dict, meta: dict) -> tuple[str, str]:
+    """The form's title and description: x-form's, else the standard top-level title/description."""
+    def pick(key):
+        for where in (meta, doc):
+            value = where.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+        return ""
+    return pick("title"), pick("description")
+
+
 class _Compiler:
     def __init__(self, src, shared, shared_src):
         self.src, self.shared_src = src, shared_src
         self.shared_found = shared is not None
         self.shared = shared or {}
         self.problems: list[Problem] = []
+        self.standard = isinstance(src.data, dict) and "$schema" in src.data
+        self.nullable: set = set()   # definition paths of fields typed [T, "null"]: optional (forms.standard)
 
     def add(self, name, path, /, **params):
         line, col = self.src.locate(path)
         self.problems.append(Problem(name, path, self.src.filename, line, col, **params))
 
     # ------------------------------------------------------------ meta-schema
-    def meta_check(self, validator=_META):
-        for err in validator.iter_errors(self.src.data):
+    def meta_check(self, validator=_META, instance=None):
+        for err in validator.iter_errors(self.src.data if instance is None else instance):
             self._meta_problem(err)
 
     def _meta_problem(self, err):
@@ -282,7 +314,9 @@ class _Compiler:
         if v == "additionalProperties" and isinstance(err.instance, dict):
             known = list(schema.get("properties", {}))
             for extra in err.instance:
-                if extra not in known:
+                if extra in NO_PAPER_MEANING:
+                    self.add("no-paper-meaning", path + (extra,), key=extra, why=NO_PAPER_MEANING[extra])
+                elif extra not in known:
                     self.add("unknown-keyword", path + (extra,), key=extra, suggestion=suggestion(extra, known))
         elif v == "enum":
             what = "未知的" + {"x-kind": "字段类型", "type": "数据类型", "paper": "纸张大小",
@@ -313,17 +347,23 @@ class _Compiler:
         if not isinstance(data, dict):
             self.add("not-mapping", ())
             return None
-        self.meta_check()
-        doc = copy.deepcopy(data)
+        doc, self.nullable, aliases = standard.normalize(data, self.src.positions)
+        if aliases:   # errors inside an inlined $defs schema point at where it is written
+            self.src = dataclasses.replace(self.src, positions={**aliases, **self.src.positions})
+        self.meta_check(instance=doc)
         meta = doc.get("x-form") if isinstance(doc.get("x-form"), dict) else {}
         layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}
         props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
         fields = self.build_fields(props, doc.get("required"), ("properties",), (), None)
-        form = Form(id=str(meta.get("id", "")), title=str(meta.get("title", "")), chapter=str(meta.get("chapter", "")),
-                    description=str(meta.get("description", "")), version=meta.get("version", 1)
+        title, description = standard_title(doc, meta)
+        if not title and isinstance(data.get("x-form"), dict):
+            self.add("missing-keyword", ("x-form",), key="title")
+        form = Form(id=str(meta.get("id", "")), title=title, chapter=str(meta.get("chapter", "")),
+                    description=description, version=meta.get("version", 1)
                     if isinstance(meta.get("version", 1), int) else 1, layout=layout,
                     numbering=doc.get("x-numbering") if isinstance(doc.get("x-numbering"), dict) else None,
                     fields=fields, definition=doc, filename=self.src.filename)
+        form.open = extras_open(doc, self.standard)
         self.check_fields(form)
         self.check_layout(form)
         self.check_numbering(form)
@@ -352,7 +392,8 @@ class _Compiler:
                     self.add("missing-title", here, key=key)
                 title = str(key)
             f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
-                      required=isinstance(required, list) and key in required)
+                      required=isinstance(required, list) and key in required and here not in self.nullable)
+            f.open = extras_open(spec.get("items") if f.is_table else spec, self.standard)
             if f.is_section and isinstance(spec.get("properties"), dict):
                 f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),
                                                f.path, table)

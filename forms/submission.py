@@ -43,27 +43,31 @@ def _decimals(validator, places, instance, schema):
 
 _Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-decimals": _decimals})
 _COPY_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
-                  "maxLength", "pattern", "minItems", "maxItems", "format")
+                  "maxLength", "pattern", "minItems", "maxItems", "format", "const")
 
 
-def data_schema(fields: dict) -> dict:
-    """Strict JSON Schema of the data entered for these fields (no computed fields)."""
+def data_schema(fields: dict, open_: bool = False) -> dict:
+    """JSON Schema of the data entered for these fields (no computed fields); `open_`: other keys are
+    valid and kept with the record, else refused."""
     props = {}
     for f in fields.values():
         if f.computed:
             continue
         props[f.key] = field_schema(f)
-    return {"type": "object", "properties": props, "additionalProperties": False}
+    out = {"type": "object", "properties": props}
+    if not open_:
+        out["additionalProperties"] = False
+    return out
 
 
 def field_schema(f) -> dict:
     s = {k: f.spec[k] for k in _COPY_KEYWORDS if k in f.spec}
     s.update(f.kind_def.json_schema(f))
     if f.is_section:
-        s.update(data_schema(f.children))
+        s.update(data_schema(f.children, f.open))
         s["required"] = [c.key for c in f.children.values() if c.must_fill]
     elif f.is_table:
-        items = data_schema(f.children)
+        items = data_schema(f.children, f.open)
         items["required"] = [c.key for c in f.children.values() if c.must_fill]
         s["items"] = items
         s["maxItems"] = limits.max_rows(f)
@@ -72,7 +76,7 @@ def field_schema(f) -> dict:
 
 def form_schema(form) -> dict:
     """The JSON Schema of what a client submits to this form."""
-    schema = data_schema(form.fields)
+    schema = data_schema(form.fields, form.open)
     schema["required"] = [f.key for f in form.fields.values() if f.must_fill]
     return schema
 
@@ -93,7 +97,7 @@ def computed_schema(fields: dict) -> dict:
     props = {}
     for f in fields.values():
         if f.computed:
-            s = {k: f.spec[k] for k in _COPY_KEYWORDS + ("enum", "const") if k in f.spec}
+            s = {k: f.spec[k] for k in _COPY_KEYWORDS + ("enum",) if k in f.spec}
             if s:
                 props[f.key] = s
         elif f.is_section:
@@ -168,6 +172,7 @@ def check(form, data) -> Result:
         return Result(errors=bounded)
     data = _clean(copy.deepcopy(data))
     _strip_computed(form.fields, data)
+    _strip_read_only(form.fields, data)
     _apply_defaults(form.fields, data)
     compute(form, data)  # conditions may read computed values
     hidden = _apply_conditions(form, data)
@@ -272,7 +277,24 @@ def _strip_computed(fields, data):
                 obj.pop(f.key, None)
 
 
+def _strip_read_only(fields, data):
+    """`readOnly: true`: shown, not filled in — what a post sends for it gives way to its default."""
+    for level, obj in _rows(fields, data):
+        for f in level.values():
+            if f.spec.get("readOnly") is True:
+                obj.pop(f.key, None)
+
+
+def _has_default(fields) -> bool:
+    return any("default" in f.spec or (f.is_section and _has_default(f.children)) for f in fields.values())
+
+
 def _apply_defaults(fields, data):
+    """Defaults at any depth: a section left out entirely still gets its fields' defaults."""
+    for level, obj in _rows(fields, data):
+        for f in level.values():
+            if f.is_section and f.key not in obj and _has_default(f.children):
+                obj[f.key] = {}
     for level, obj in _rows(fields, data):
         for f in level.values():
             if "default" in f.spec and f.key not in obj and not f.computed:

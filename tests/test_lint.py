@@ -96,6 +96,8 @@ CASES = {
                          "required: [name, double]  # <-\n", "/required/1", "double"),
     "limit-too-big": (TABLE.replace("    x-kind: table\n", "    x-kind: table\n    maxItems: 9000  # <-\n"),
                       "/properties/items/maxItems", "5,000"),
+    "no-paper-meaning": (BASE.replace("    title: 名称\n", "    title: 名称\n    not: {const: 无}  # <-\n"),
+                         "/properties/name/not", "关键字 'not' 在纸面表格上没有对应"),
     "bad-pattern": (BASE.replace("    title: 名称\n", "    title: 名称\n    pattern: '([a-z]'  # <-\n"),
                     "/properties/name/pattern", None),
     "expr-syntax": (TABLE.replace("x-compute: qty * price", "x-compute: qty * * price  # <-"),
