@@ -48,6 +48,7 @@ class Field:
     deps: set = field(default_factory=set)
     required: bool = False           # named in its owner's `required` (see `must_fill`)
     open: bool = False               # a section / table row keeps keys beyond its fields (see `extras_open`)
+    nullable: bool = False           # typed [T, "null"] in a standard schema: null means not filled in
 
     @property
     def kind_def(self) -> Kind:
@@ -392,7 +393,8 @@ class _Compiler:
                     self.add("missing-title", here, key=key)
                 title = str(key)
             f = Field(key=key, title=title, kind=kind, spec=spec, path=data_path + (key,), def_path=here, table=table,
-                      required=isinstance(required, list) and key in required and here not in self.nullable)
+                      required=isinstance(required, list) and key in required and here not in self.nullable,
+                      nullable=here in self.nullable)
             f.open = extras_open(spec.get("items") if f.is_table else spec, self.standard)
             if f.is_section and isinstance(spec.get("properties"), dict):
                 f.children = self.build_fields(spec["properties"], spec.get("required"), here + ("properties",),

@@ -44,16 +44,17 @@ def _standard(schema: dict) -> dict:
     return s
 
 
-def _object(fields: dict, with_computed: bool, stored: bool) -> dict:
+def _object(fields: dict, with_computed: bool, stored: bool, open_: bool = False) -> dict:
+    """`open_`: other keys are valid (a standard schema that leaves additionalProperties open)."""
     props, required = {}, []
     for f in fields.values():
         if f.computed and not with_computed:
             continue
         if f.is_section:
-            s = {"type": "object", **_object(f.children, with_computed, stored), "title": f.title}
+            s = {"type": "object", **_object(f.children, with_computed, stored, f.open), "title": f.title}
         elif f.is_table:
             s = _standard({k: v for k, v in field_schema(f).items() if k != "items"})
-            s.update(type="array", title=f.title, items=_object(f.children, with_computed, stored))
+            s.update(type="array", title=f.title, items=_object(f.children, with_computed, stored, f.open))
         else:
             s = _standard(field_schema(f))
             s["title"] = f.title
@@ -67,12 +68,18 @@ def _object(fields: dict, with_computed: bool, stored: bool) -> dict:
         places = field_schema(f).get("x-decimals") if f.is_value and not f.computed else None
         if places is not None:     # multipleOf 0.01 would refuse 0.07 in floating point
             s["description"] = _joined(s.get("description"), DECIMALS_NOTE.format(places=places))
+        if f.nullable and isinstance(s.get("type"), str):   # [T, "null"] as the standard schema wrote it
+            s["type"] = [s["type"], "null"]
+            if isinstance(s.get("enum"), list) and None not in s["enum"]:
+                s["enum"] = s["enum"] + [None]
         if "default" in f.spec and not f.computed:
             s["default"] = copy.deepcopy(f.spec["default"])
         props[f.key] = s
         if f.must_fill:
             required.append(f.key)
-    out = {"type": "object", "properties": props, "additionalProperties": False}
+    out = {"type": "object", "properties": props}
+    if not open_:
+        out["additionalProperties"] = False
     if required:
         out["required"] = required
     return out
@@ -98,9 +105,9 @@ def submission_schema(form) -> dict:
     description = _joined(form.description, _rules_note(form))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": form.title,
             **({"description": description} if description else {}),
-            **_object(form.fields, with_computed=True, stored=False)}
+            **_object(form.fields, with_computed=True, stored=False, open_=form.open)}
 
 
 def record_data_schema(form) -> dict:
     """The data of a stored record of this form (computed fields filled in)."""
-    return {"title": form.title, **_object(form.fields, with_computed=True, stored=True)}
+    return {"title": form.title, **_object(form.fields, with_computed=True, stored=True, open_=form.open)}
