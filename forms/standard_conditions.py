@@ -120,7 +120,7 @@ def _condition(schema, props) -> str:
             raise _Refuse(f"if 对字段 '{name}' 的 enum 要是非空列表")
         same = " or ".join(f"{name} == {_literal(v)}" for v in values)
         if name in required:
-            out.append(f"({same})")
+            out.append(f"({same})" if len(values) > 1 else same)
         elif _is_text(spec) and all(isinstance(v, str) for v in values):   # unfilled also passes
             out.append(f'({name} == "" or {same})')
         else:
