@@ -107,3 +107,4 @@ def test_what_does_not_map_is_refused_once(schema, path, why):
 def test_the_code_is_catalogued_once():
     assert CATALOGUE["condition-unsupported"].code == "E109"
     assert [e.code for e in CATALOGUE.values()].count("E109") == 1
+
