@@ -77,12 +77,15 @@ def _if_then_else(obj, at, props, wanted, refusals):
             refusals.append((at + (branch,), {"key": branch, "why": exc.why}))
 
 
-def _text_field(props, name, keyword) -> dict:
+def _field(props, name, keyword, tested: bool = False) -> dict:
+    """The spec of a field of this level a keyword names; `tested`: one a condition reads (one value)."""
     spec = props.get(name)
     if not isinstance(spec, dict):
         raise _Refuse(f"{keyword} 说到的 '{name}' 不是这一层的字段")
     if not isinstance(name, str) or not _NAME.match(name) or name in _WORDS:
         raise _Refuse(f"字段名 '{name}' 不能写进条件")
+    if tested and (spec.get("type") in ("object", "array") or "properties" in spec or "items" in spec):
+        raise _Refuse(f"'{name}' 是分组或表格，条件只能判断一个值")
     return spec
 
 
@@ -112,7 +115,7 @@ def _condition(schema, props) -> str:
         raise _Refuse("if 的 properties 要写成「字段：条件」，required 要写成列表")
     out = []
     for name, test in tests.items():
-        spec = _text_field(props, name, "if")
+        spec = _field(props, name, "if", tested=True)
         if not isinstance(test, dict) or len(test) != 1 or not ({"const", "enum"} & set(test)):
             raise _Refuse(f"if 对字段 '{name}' 只能用 const 或 enum 判断")
         values = [test["const"]] if "const" in test else test["enum"]
@@ -127,7 +130,7 @@ def _condition(schema, props) -> str:
             raise _Refuse(f"if 判断数字字段 '{name}' 时要把它写进 required（空着的数字无法与 0 区分）")
     for name in required:
         if name not in tests:
-            spec = _text_field(props, name, "if")
+            spec = _field(props, name, "if", tested=True)
             if not _is_text(spec):
                 raise _Refuse(f"if 的 required 只能判断文字字段是否已填，'{name}' 不是文字字段")
             out.append(f'{name} != ""')
@@ -148,10 +151,10 @@ def _branch(schema, props) -> dict:
         raise _Refuse("then/else 的 required 要写成列表，properties 要写成「字段：限制」")
     out = {}
     for name in required:
-        _text_field(props, name, "required")
+        _field(props, name, "required")
         out[name] = None
     for name, rule in constraints.items():
-        _text_field(props, name, "properties")
+        _field(props, name, "properties")
         if name not in out:
             raise _Refuse(f"then/else 只能限制同一分支 required 列出的字段，'{name}' 不在其中"
                           "（否则它在条件不成立时也要显示，限制无处可放）")
@@ -169,12 +172,12 @@ def _dependent(spec, at, props, wanted, refusals):
         if not isinstance(spec, dict):
             raise _Refuse("dependentRequired 要写成「字段：[要一起填的字段]」")
         for name, names in spec.items():
-            if not _is_text(_text_field(props, name, "dependentRequired")):
+            if not _is_text(_field(props, name, "dependentRequired", tested=True)):
                 raise _Refuse(f"dependentRequired 只能按文字字段是否已填来判断，'{name}' 不是文字字段")
             if not isinstance(names, list):
                 raise _Refuse(f"dependentRequired 的 '{name}' 要写成字段列表")
             for other in names:
-                _text_field(props, other, "dependentRequired")
+                _field(props, other, "dependentRequired")
                 wanted.setdefault(other, []).append((f'{name} != ""', None, "dependentRequired"))
     except _Refuse as exc:
         refusals.append((here, {"key": "dependentRequired", "why": exc.why}))

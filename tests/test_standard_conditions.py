@@ -97,6 +97,9 @@ def test_the_fill_page_hides_the_dependent_field_like_x_when():
     ({"properties": {"s": {"title": "组", "type": "object", "properties": {"a": {"title": "甲", "type": "string"}},
                            "if": {"properties": {"a": {"const": "x"}}}, "then": {"required": ["zz"]}}}},
      "/properties/s/then", "required 说到的 'zz' 不是这一层的字段"),
+    ({"properties": {"s": {"title": "组", "type": "object", "properties": {}}, "b": {"title": "乙", "type": "string"}},
+      "if": {"required": ["s"]}, "then": {"required": ["b"]}},
+     "/if", "'s' 是分组或表格，条件只能判断一个值"),
 ])
 def test_what_does_not_map_is_refused_once(schema, path, why):
     ((code, pointer, message),) = _problems(schema)
