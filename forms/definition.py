@@ -16,7 +16,7 @@ from importlib import resources
 import jsonschema
 
 from . import expr as ex
-from . import limits, numbering, standard
+from . import limits, numbering, standard, standard_conditions
 from .errors import Problem, suggestion
 from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
@@ -351,6 +351,8 @@ class _Compiler:
         doc, self.nullable, aliases = standard.normalize(data, self.src.positions)
         if aliases:   # errors inside an inlined $defs schema point at where it is written
             self.src = dataclasses.replace(self.src, positions={**aliases, **self.src.positions})
+        for path, params in doc.pop(standard_conditions.REFUSALS, ()):
+            self.add("condition-unsupported", path, **params)
         self.meta_check(instance=doc)
         meta = doc.get("x-form") if isinstance(doc.get("x-form"), dict) else {}
         layout = {**LAYOUT_DEFAULTS, **(doc.get("x-layout") if isinstance(doc.get("x-layout"), dict) else {})}

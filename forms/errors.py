@@ -35,6 +35,8 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E107", "bad-id", "表单 id '{value}' 无效", "id 只能用小写英文字母、数字和下划线，并以字母开头，例如 order_form。"),
     ErrorCode("E108", "no-paper-meaning", "关键字 '{key}' 在纸面表格上没有对应：{why}",
               "删去 {key}；能印在表上的标准写法见 docs/authoring.md「Standard JSON Schema in」。"),
+    ErrorCode("E109", "condition-unsupported", "关键字 '{key}' 在纸面表格上没有对应：{why}（条件只能写成 x-when 加 required）",
+              "改写成 if 里用 const/enum 判断、then/else 里用 required 列出要填的字段；写法见 docs/authoring.md「Standard JSON Schema in」。"),
     ErrorCode("E201", "duplicate-id", "表单 id '{value}' 已在 {other} 中使用", "每个表单的 id 必须唯一，请换一个。"),
     ErrorCode("E202", "missing-title", "字段 '{key}' 没有标题 title", "加上 title: 中文名称，它会印在表格上。"),
     ErrorCode("E203", "unknown-shared", "共享字段 '{value}' 不存在{suggestion}", "共享字段写在 schemas/_shared.yaml 的 fields 下。"),

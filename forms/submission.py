@@ -386,7 +386,9 @@ def _apply_conditions(form, data) -> set:
         if f.table is None:
             if not ex.condition(f.when, data):
                 hidden.add(f.path)
-                _owner(data, f.path[:-1]).pop(f.key, None)
+                owner = ex.get_path(data, f.path[:-1]) if f.path[:-1] else data
+                if isinstance(owner, dict):   # a section left out stays out
+                    owner.pop(f.key, None)
         else:
             for i, row in enumerate(ex.get_path(data, f.table.path) or []):
                 if isinstance(row, dict) and not ex.condition(f.when, data, row):

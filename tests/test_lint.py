@@ -98,6 +98,7 @@ CASES = {
                       "/properties/items/maxItems", "5,000"),
     "no-paper-meaning": (BASE.replace("    title: 名称\n", "    title: 名称\n    not: {const: 无}  # <-\n"),
                          "/properties/name/not", "关键字 'not' 在纸面表格上没有对应"),
+    "condition-unsupported": (BASE + "then: {required: [name]}  # <-\n", "/then", "then/else 要与 if 一起写"),
     "bad-pattern": (BASE.replace("    title: 名称\n", "    title: 名称\n    pattern: '([a-z]'  # <-\n"),
                     "/properties/name/pattern", None),
     "expr-syntax": (TABLE.replace("x-compute: qty * price", "x-compute: qty * * price  # <-"),
