@@ -124,6 +124,7 @@ class Form:
     flow: object = None                            # forms.flow.Flow of x-approval, or None
     list_columns: list | None = None               # x-form list: the records list's declared key columns
     open: bool = False                             # the top level keeps keys beyond its fields (`extras_open`)
+    conditions: dict = field(default_factory=dict)  # a standard schema's if/then/else by level (forms.published)
 
     def walk(self):
         for f in self.fields.values():
@@ -351,6 +352,7 @@ class _Compiler:
         doc, self.nullable, aliases = standard.normalize(data, self.src.positions)
         if aliases:   # errors inside an inlined $defs schema point at where it is written
             self.src = dataclasses.replace(self.src, positions={**aliases, **self.src.positions})
+        conditions = doc.pop(standard_conditions.ORIGINALS, {})
         for path, params in doc.pop(standard_conditions.REFUSALS, ()):
             self.add("condition-unsupported", path, **params)
         self.meta_check(instance=doc)
@@ -367,6 +369,7 @@ class _Compiler:
                     numbering=doc.get("x-numbering") if isinstance(doc.get("x-numbering"), dict) else None,
                     fields=fields, definition=doc, filename=self.src.filename)
         form.open = extras_open(doc, self.standard)
+        form.conditions = conditions
         self.check_fields(form)
         self.check_layout(form)
         self.check_numbering(form)

@@ -44,17 +44,22 @@ def _standard(schema: dict) -> dict:
     return s
 
 
-def _object(fields: dict, with_computed: bool, stored: bool, open_: bool = False) -> dict:
-    """`open_`: other keys are valid (a standard schema that leaves additionalProperties open)."""
+def _object(fields: dict, with_computed: bool, stored: bool, open_: bool = False, conditions=None, at=()) -> dict:
+    """`open_`: other keys are valid (a standard schema that leaves additionalProperties open);
+    `conditions`: a standard schema's if/then/else and dependentRequired by level, stated as written
+    (a field shown only under a condition is required only there, so it is not in `required`)."""
+    conditions = conditions or {}
     props, required = {}, []
     for f in fields.values():
         if f.computed and not with_computed:
             continue
         if f.is_section:
-            s = {"type": "object", **_object(f.children, with_computed, stored, f.open), "title": f.title}
+            s = {"type": "object", **_object(f.children, with_computed, stored, f.open, conditions, f.def_path),
+                 "title": f.title}
         elif f.is_table:
             s = _standard({k: v for k, v in field_schema(f).items() if k != "items"})
-            s.update(type="array", title=f.title, items=_object(f.children, with_computed, stored, f.open))
+            s.update(type="array", title=f.title, items=_object(f.children, with_computed, stored, f.open, conditions,
+                                                                f.def_path + ("items",)))
         else:
             s = _standard(field_schema(f))
             s["title"] = f.title
@@ -75,13 +80,14 @@ def _object(fields: dict, with_computed: bool, stored: bool, open_: bool = False
         if "default" in f.spec and not f.computed:
             s["default"] = copy.deepcopy(f.spec["default"])
         props[f.key] = s
-        if f.must_fill:
+        if f.must_fill and f.when is None:
             required.append(f.key)
     out = {"type": "object", "properties": props}
     if not open_:
         out["additionalProperties"] = False
     if required:
         out["required"] = required
+    out.update(copy.deepcopy(conditions.get(at, {})))
     return out
 
 
@@ -105,9 +111,11 @@ def submission_schema(form) -> dict:
     description = _joined(form.description, _rules_note(form))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": form.title,
             **({"description": description} if description else {}),
-            **_object(form.fields, with_computed=True, stored=False, open_=form.open)}
+            **_object(form.fields, with_computed=True, stored=False, open_=form.open,
+                     conditions=form.conditions)}
 
 
 def record_data_schema(form) -> dict:
     """The data of a stored record of this form (computed fields filled in)."""
-    return {"title": form.title, **_object(form.fields, with_computed=True, stored=True, open_=form.open)}
+    return {"title": form.title, **_object(form.fields, with_computed=True, stored=True, open_=form.open,
+                     conditions=form.conditions)}

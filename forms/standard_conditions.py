@@ -13,10 +13,13 @@ a number tested for being left empty, …) is refused with one problem at the ke
 `REFUSALS` in the document for the compiler to report (it pops the key before anything else reads the doc)."""
 from __future__ import annotations
 
+import copy
+
 import json
 import re
 
 REFUSALS = "x-condition-refusals"
+ORIGINALS = "x-condition-originals"   # {level's definition path: its if/then/else, dependentRequired as written}
 BRANCH_CONSTRAINTS = ("enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
                       "minLength", "maxLength", "pattern", "format")
 _NAME = re.compile(r"^[A-Za-z_\u3400-\u9fff][A-Za-z0-9_\u3400-\u9fff]*$")
@@ -31,14 +34,20 @@ class _Refuse(Exception):
 
 def translate(doc: dict) -> None:
     refusals: list = []
-    _level(doc, (), refusals)
+    originals: dict = {}
+    _level(doc, (), refusals, originals)
     if refusals:
         doc[REFUSALS] = refusals
+    if originals:
+        doc[ORIGINALS] = originals
 
 
-def _level(obj: dict, at: tuple, refusals: list) -> None:
+def _level(obj: dict, at: tuple, refusals: list, originals: dict) -> None:
     """One object level, then the sections and table rows below it."""
     props = obj.get("properties") if isinstance(obj.get("properties"), dict) else {}
+    kept = {k: copy.deepcopy(obj[k]) for k in ("if", "then", "else", "dependentRequired") if k in obj}
+    if kept:     # the published schema states them as written (forms.published)
+        originals[at] = kept
     wanted: dict = {}   # field key: [(condition text, constraints or None, the keyword it comes from)]
     if any(k in obj for k in ("if", "then", "else")):
         _if_then_else(obj, at, props, wanted, refusals)
@@ -49,10 +58,10 @@ def _level(obj: dict, at: tuple, refusals: list) -> None:
         if not isinstance(spec, dict):
             continue
         if isinstance(spec.get("properties"), dict):
-            _level(spec, at + ("properties", key), refusals)
+            _level(spec, at + ("properties", key), refusals, originals)
         items = spec.get("items")
         if isinstance(items, dict) and isinstance(items.get("properties"), dict):
-            _level(items, at + ("properties", key, "items"), refusals)
+            _level(items, at + ("properties", key, "items"), refusals, originals)
 
 
 def _if_then_else(obj, at, props, wanted, refusals):
