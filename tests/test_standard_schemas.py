@@ -186,3 +186,15 @@ def test_the_published_schema_agrees_on_the_samples(path):
     original = jsonschema.Draft202012Validator(case["schema"], format_checker=jsonschema.FormatChecker())
     for sample in case["valid"] + case["invalid"]:
         assert published.is_valid(sample) == original.is_valid(sample), sample
+
+
+def test_read_only_is_shown_not_editable():
+    """`readOnly: true`: the fill page shows the value (its default on a new record) with no control to post it."""
+    import lxml.html
+    _, _, form, problems = _compile(HERE / "read_only_default.json")
+    assert not problems
+    page = lxml.html.fromstring(base.get("html").render(form))
+    shown = page.cssselect("output#f-state")
+    assert [o.text_content().strip() for o in shown] == ["待处理"]
+    assert not page.cssselect('input[name="state"], select[name="state"], textarea[name="state"]')
+    assert page.cssselect('[name="what"]')
