@@ -262,11 +262,15 @@ def _iter(level: dict):
 
 
 # Standard JSON Schema keywords a paper form cannot show: each is refused with its reason (E108).
+# oneOf/anyOf mean something on paper only as labelled choices (forms/standard_choices.py rewrites those).
+LABELLED_ONLY = "纸面表格上只能印出一组选项，请把每一项写成「const: 值，title: 标签」，或改用 enum"
 NO_PAPER_MEANING = {
     "patternProperties": "纸面表格的每一栏都有固定的名字，不能按名字的规律接受任意多栏",
     "propertyNames": "纸面表格的栏目由定义列出，不能由填表人自拟栏名",
     "not": "「不符合某个条件」无法印成一栏让人填写，请改写成具体的取值范围或 enum",
     "allOf": "多个 schema 的任意组合无法排成一张表，请把各部分的字段直接写进 properties",
+    "oneOf": LABELLED_ONLY,
+    "anyOf": LABELLED_ONLY,
 }
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 
+from .standard_choices import label_choices
+
 
 REF_ROOTS = ("$defs", "definitions")
 MAX_REF_DEPTH = 16
@@ -24,6 +26,7 @@ def normalize(data: dict, positions: dict | None = None) -> tuple[dict, set, dic
     doc["properties"] = _inline(doc.get("properties"), ("properties",), data, positions or {}, aliases, ())
     if doc["properties"] is None:
         del doc["properties"]
+    label_choices(doc.get("properties"))
     nullable: set = set()
     _fields(doc.get("properties"), ("properties",), nullable)
     return doc, nullable, aliases
