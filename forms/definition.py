@@ -80,6 +80,11 @@ class Field:
     def choices(self) -> list:
         return self.kind_def.choices(self)
 
+    @property
+    def form_options(self) -> list:
+        """(label, posted text, value) of each browser option (forms/kinds.py)."""
+        return self.kind_def.form_options(self)
+
     sensitive: str | None = None     # its x-sensitive class, or its table's or section's (set when compiled)
     unique: tuple | None = None      # x-unique: (sibling keys held together, {sibling key: values that free it})
 
