@@ -695,7 +695,7 @@ class ChoiceKind(Kind):
     def option_pairs(self, f) -> list:
         return list(zip(self.labels(f), self.choices(f)))
 
-    def label(self, f, value) -> str:
+    def label_for(self, f, value) -> str:
         for label, c in self.option_pairs(f):
             if c == value and type(c) is type(value):
                 return label
@@ -707,7 +707,7 @@ class ChoiceKind(Kind):
     def display(self, f, value) -> str:
         if value is None or value == "":
             return ""
-        return self.label(f, value)
+        return self.label_for(f, value)
 
     def excel_value(self, f, value):
         return self.display(f, value)
@@ -774,7 +774,7 @@ class MultiChoiceKind(ChoiceKind):
 
     def display(self, f, value) -> str:
         if isinstance(value, list):
-            return "、".join(self.label(f, v) for v in value)
+            return "、".join(self.label_for(f, v) for v in value)
         return super().display(f, value)
 
     def validation(self, f) -> dict | None:
