@@ -442,6 +442,11 @@ class _Compiler:
                 self.add("kind-type-conflict", here + ("type",), kind=f.kind, type=declared)
             if f.kind_def.enumerated and not f.choices:
                 self.add("choices-missing", here, key=f.key)
+            labels = f.kind_def.choice_spec(f).get("x-labels") if f.kind_def.enumerated else None
+            if isinstance(labels, list) and len(labels) != len(f.choices):
+                at = here + (("items",) if f.kind_def.repeated else ()) + ("x-labels",)
+                self.add("bad-value", at, key="x-labels",
+                         detail=f"要与 enum 一一对应：enum 有 {len(f.choices)} 项，这里有 {len(labels)} 项")
             if "default" in spec and f.choices:
                 defaults = spec["default"] if f.kind_def.repeated and isinstance(spec["default"], list) \
                     else [spec["default"]]

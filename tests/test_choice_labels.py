@@ -171,3 +171,25 @@ def test_other_oneof_is_refused_with_one_coded_message():
     assert form is None
     assert [(p.code.code, p.pointer) for p in problems] == [("E108", "/properties/c/anyOf")]
     assert "const: 值，title: 标签" in problems[0].message
+
+
+def test_hand_written_labels_must_match_the_enum():
+    text = json.dumps({"x-form": {"id": "a", "title": "甲"}, "properties": {
+        "c": {"title": "代码", "enum": ["x", "y"], "x-labels": ["某"]},
+        "d": {"title": "多选", "type": "array", "items": {"enum": ["x", "y"], "x-labels": ["某", "另", "三"]}}}},
+        ensure_ascii=False)
+    form, problems = compile_definition(parse(text, "a.yaml"))
+    assert [(p.code.code, p.pointer) for p in problems] == [("E105", "/properties/c/x-labels"),
+                                                           ("E105", "/properties/d/items/x-labels")]
+    assert "enum 有 2 项，这里有 1 项" in problems[0].message
+
+
+def test_hand_written_labels_in_biaoge_dialect():
+    text = json.dumps({"x-form": {"id": "a", "title": "甲"}, "properties": {
+        "c": {"title": "代码", "enum": ["x", "y"], "x-labels": ["某甲", "某乙"], "x-widget": "radio"}}},
+        ensure_ascii=False)
+    form, problems = compile_definition(parse(text, "a.yaml"))
+    assert problems == []
+    assert _options(form)["c"] == [("x", "某甲"), ("y", "某乙")]
+    assert form.fields["c"].display("y") == "某乙"
+    assert form.fields["c"].coerce("某甲") == "x"
