@@ -81,6 +81,11 @@ class Field:
     def choices(self) -> list:
         return self.kind_def.choices(self)
 
+    @property
+    def form_options(self) -> list:
+        """(label, posted text, value) of each browser option (forms/kinds.py)."""
+        return self.kind_def.form_options(self)
+
     sensitive: str | None = None     # its x-sensitive class, or its table's or section's (set when compiled)
     unique: tuple | None = None      # x-unique: (sibling keys held together, {sibling key: values that free it})
 
@@ -264,11 +269,15 @@ def _iter(level: dict):
 
 
 # Standard JSON Schema keywords a paper form cannot show: each is refused with its reason (E108).
+# oneOf/anyOf mean something on paper only as labelled choices (forms/standard_choices.py rewrites those).
+LABELLED_ONLY = "纸面表格上只能印出一组选项，请把每一项写成「const: 值，title: 标签」，或改用 enum"
 NO_PAPER_MEANING = {
     "patternProperties": "纸面表格的每一栏都有固定的名字，不能按名字的规律接受任意多栏",
     "propertyNames": "纸面表格的栏目由定义列出，不能由填表人自拟栏名",
     "not": "「不符合某个条件」无法印成一栏让人填写，请改写成具体的取值范围或 enum",
     "allOf": "多个 schema 的任意组合无法排成一张表，请把各部分的字段直接写进 properties",
+    "oneOf": LABELLED_ONLY,
+    "anyOf": LABELLED_ONLY,
 }
 
 
@@ -440,6 +449,11 @@ class _Compiler:
                 self.add("kind-type-conflict", here + ("type",), kind=f.kind, type=declared)
             if f.kind_def.enumerated and not f.choices:
                 self.add("choices-missing", here, key=f.key)
+            labels = f.kind_def.choice_spec(f).get("x-labels") if f.kind_def.enumerated else None
+            if isinstance(labels, list) and len(labels) != len(f.choices):
+                at = here + (("items",) if f.kind_def.repeated else ()) + ("x-labels",)
+                self.add("bad-value", at, key="x-labels",
+                         detail=f"要与 enum 一一对应：enum 有 {len(f.choices)} 项，这里有 {len(labels)} 项")
             if "default" in spec and f.choices:
                 defaults = spec["default"] if f.kind_def.repeated and isinstance(spec["default"], list) \
                     else [spec["default"]]

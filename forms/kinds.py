@@ -100,6 +100,24 @@ def text_of(v) -> str:
     return str(v)
 
 
+def label_of(v) -> str:
+    """A value as a person reads it: an object by its title, label or name key, else its first text
+    property (never a Python repr); anything else as its text."""
+    if isinstance(v, dict):
+        for key in ("title", "label", "name"):
+            if isinstance(v.get(key), str) and v[key].strip():
+                return v[key]
+        first = next((x for x in v.values() if isinstance(x, str) and x.strip()), None)
+        return first if first is not None else "、".join(label_of(x) for x in v.values())
+    if isinstance(v, list):
+        return "、".join(label_of(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    return str(v)
+
+
 # ---------------------------------------------------------------- kinds
 class Kind:
     name = ""
@@ -141,6 +159,11 @@ class Kind:
     def option_pairs(self, f) -> list:
         """(label, value) of what is printed as ☐ boxes: a choice's options, 是/否."""
         return [(str(c), c) for c in self.choices(f)]
+
+    def form_options(self, f) -> list:
+        """(label, posted text, value) of each browser option: a value posts as its text, an object or a
+        list as its label (coerce reads both back)."""
+        return [(label, label if isinstance(c, (dict, list)) else str(c), c) for label, c in self.option_pairs(f)]
 
     def json_schema(self, f) -> dict:
         s = dict(self.schema)
@@ -653,8 +676,41 @@ class ChoiceKind(Kind):
     def widget_of(self, f) -> str:
         return "radio" if f.spec.get("x-widget") == "radio" else self.widget
 
+    def choice_spec(self, f) -> dict:
+        """The schema holding the enum (and its x-labels): the field's own."""
+        return f.spec
+
     def choices(self, f) -> list:
-        return list(f.spec.get("enum") or [])
+        return list(self.choice_spec(f).get("enum") or [])
+
+    def labels(self, f) -> list:
+        """What is shown of each choice, in order: its x-labels (a standard oneOf/anyOf of {const, title}),
+        else the choice's own text (an object's title, label, name or first text; never a repr)."""
+        choices = self.choices(f)
+        given = self.choice_spec(f).get("x-labels")
+        if isinstance(given, list) and len(given) == len(choices):
+            return [str(x) for x in given]
+        return [label_of(c) for c in choices]
+
+    def option_pairs(self, f) -> list:
+        return list(zip(self.labels(f), self.choices(f)))
+
+    def label_for(self, f, value) -> str:
+        for label, c in self.option_pairs(f):
+            if c == value and type(c) is type(value):
+                return label
+        for label, c in self.option_pairs(f):
+            if c == value:
+                return label
+        return label_of(value)
+
+    def display(self, f, value) -> str:
+        if value is None or value == "":
+            return ""
+        return self.label_for(f, value)
+
+    def excel_value(self, f, value):
+        return self.display(f, value)
 
     def json_schema(self, f) -> dict:
         return {"enum": self.choices(f)}
@@ -666,17 +722,24 @@ class ChoiceKind(Kind):
     def coerce(self, f, value):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        pairs = self.option_pairs(f)
+        for _, c in pairs:
+            if c == value:
+                return c
         text = text_of(value).strip()
-        for c in self.choices(f):   # a choice list may hold numbers
-            if c == value or str(c) == text:
+        for label, c in pairs:   # a label (a posted option, an Excel cell), else a value's text (numbers)
+            if label == text:
+                return c
+        for _, c in pairs:
+            if not isinstance(c, (dict, list)) and str(c) == text:
                 return c
         return text
 
     def phrase(self, f) -> str:
-        return f"必须是以下选项之一：{'、'.join(map(str, self.choices(f)))}"
+        return f"必须是以下选项之一：{'、'.join(self.labels(f))}"
 
     def validation(self, f) -> dict | None:
-        choices = [str(c) for c in self.choices(f)]
+        choices = self.labels(f)
         return {"type": "list", "list": choices, "error": "请从下拉列表中选择：" + "、".join(choices),
                 "hint": "请从下拉列表中选择"}
 
@@ -690,8 +753,9 @@ class MultiChoiceKind(ChoiceKind):
     def widget_of(self, f) -> str:
         return self.widget
 
-    def choices(self, f) -> list:
-        return list((f.spec.get("items") or {}).get("enum") or [])
+    def choice_spec(self, f) -> dict:
+        items = f.spec.get("items")
+        return items if isinstance(items, dict) else {}
 
     def json_schema(self, f) -> dict:
         return {"type": "array", "uniqueItems": True, "items": {"enum": self.choices(f)}}
@@ -710,14 +774,11 @@ class MultiChoiceKind(ChoiceKind):
 
     def display(self, f, value) -> str:
         if isinstance(value, list):
-            return "、".join(map(str, value))
+            return "、".join(self.label_for(f, v) for v in value)
         return super().display(f, value)
 
-    def excel_value(self, f, value):
-        return self.display(f, value)
-
     def validation(self, f) -> dict | None:
-        return {"hint": "可多选，用「、」分隔：" + "、".join(map(str, self.choices(f)))}
+        return {"hint": "可多选，用「、」分隔：" + "、".join(self.labels(f))}
 
 
 class BooleanKind(Kind):

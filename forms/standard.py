@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 from . import standard_conditions
+from .standard_choices import label_choices
 
 
 REF_ROOTS = ("$defs", "definitions")
@@ -26,6 +27,7 @@ def normalize(data: dict, positions: dict | None = None) -> tuple[dict, set, dic
     doc["properties"] = _inline(doc.get("properties"), ("properties",), data, positions or {}, aliases, ())
     if doc["properties"] is None:
         del doc["properties"]
+    label_choices(doc.get("properties"))     # oneOf/anyOf of const + title -> enum + x-labels
     standard_conditions.translate(doc)   # if/then/else, dependentRequired -> x-when + required
     nullable: set = set()
     _fields(doc.get("properties"), ("properties",), nullable)
