@@ -128,7 +128,7 @@ CATALOGUE: dict[str, ErrorCode] = {e.name: e for e in [
     ErrorCode("E808", "sheet-bad-cell", "「{value}」写得不对：{detail}", "其他列写 {{关键字: 值}}，例如 {{x-width: 6}}。"),
     ErrorCode("E809", "sheet-too-big", "表格太大：超过 {limit}", "把表单拆成几个，或删去空行。"),
     ErrorCode("E810", "sheet-compile", "{detail}", ""),
-    ErrorCode("E812", "sheet-choice-label", "选项标题「{label}」与值「{value}」不同", "表上印的、提交的都是值：把两格写成一样，或只写值。"),
+    ErrorCode("E812", "sheet-choice-label", "选项表「{list}」里的选项标题「{label}」重复", "同一个选项表里每个选项的标题要不同，否则填好的表格读回时分不清是哪一项。"),
     ErrorCode("E811", "sheet-unreadable", "无法读取这个工作簿：{detail}", "上传用 Excel 保存的 .xlsx 文件。"),
     ErrorCode("E503", "sensitive-unknown", "字段「{title}」的敏感类别「{value}」没有在 _org.yaml 的 sensitive 中列出{suggestion}",
               "在 _org.yaml 的 sensitive 下加上这个类别，再在 roles 中用 see 授予可以查看的角色。"),

@@ -293,16 +293,21 @@ def _take_choices(f: dict, name: str, path: str, row: dict, choices: list) -> No
     if holder is None or not isinstance(holder.get("enum"), list):
         return
     values = holder["enum"]
+    labels = holder.get("x-labels")
+    if not isinstance(labels, list) or len(labels) != len(values) or not all(isinstance(t, str) for t in labels):
+        labels = None
     if not values or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
                              and _cell(v) == v for v in values):
         return
     del holder[key]
+    if labels is not None:
+        del holder["x-labels"]
     if holder is not f and not holder:
         del f["items"]
     list_name = path
     row["choices"] = list_name
-    for v in values:
-        choices.append([list_name, v, v])
+    for i, v in enumerate(values):
+        choices.append([list_name, v, labels[i] if labels is not None else v])
 
 
 def _row(**cols) -> list:
@@ -404,11 +409,13 @@ def sheets_to_definition(sheets: dict) -> Imported:
                                          _header_of(CHOICES, "list_name" if name is None else "value"), {}))
             continue
         label = rec.get("label")
-        if label is not None and "value" in rec and str(label) != str(value):
+        label = str(value) if label is None or "value" not in rec else str(label)
+        same_list = lists.setdefault(str(name), [])
+        if any(t == label for _, t in same_list):     # a filled form could not be read back
             problems.append(SheetProblem("sheet-choice-label", CHOICES, n, _header_of(CHOICES, "label"),
-                                         {"value": value, "label": label}))
+                                         {"list": name, "label": label}))
             continue
-        lists.setdefault(str(name), []).append(value)
+        same_list.append((value, label))
     data: dict = {}
     where: dict = {}
     for n, rec in _records(named, SETTINGS, problems):
@@ -520,11 +527,11 @@ def _read_fields(records, root, lists, problems, where, constraints):
             if list_name not in lists:
                 problems.append(SheetProblem("sheet-unknown-list", FIELDS, n, _header_of(FIELDS, "choices"), {
                     "value": list_name, "suggestion": did_you_mean(list_name, list(lists))}))
-            elif f.get("x-kind") == "multichoice":
-                items = f.setdefault("items", {})
-                items["enum"] = list(lists[list_name])
             else:
-                f["enum"] = list(lists[list_name])
+                holder = f.setdefault("items", {}) if f.get("x-kind") == "multichoice" else f
+                holder["enum"] = [v for v, _ in lists[list_name]]
+                if any(t != str(v) for v, t in lists[list_name]):    # labels (forms.kinds ChoiceKind)
+                    holder["x-labels"] = [t for _, t in lists[list_name]]
         req = rec.get("required")
         if req is not None and str(req).strip().lower() in TRUE_WORDS or req is True:
             spec.setdefault("required", []).append(name)

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
-from forms.sheetform import compile_sheets, sheets_to_definition
+from forms.sheetform import compile_sheets, definition_to_sheets, sheets_to_definition
 from forms.submission import check
 from renderers import base
 from renderers.sheetform_xlsx import read_sheets
@@ -227,11 +227,24 @@ def test_bad_required_cell():
     assert (p.row, p.column) == (2, "必填") and "「也许」写得不对" in p.message
 
 
-def test_a_choice_label_other_than_its_value_is_not_dropped_silently():
+def test_a_repeated_choice_label_is_refused():
     [p] = _problems([["单选", "sex", "性别", "sexes"]],
-                    [["选项表", "值", "选项标题"], ["sexes", "男", "男"], ["sexes", 2, "女"]])
+                    [["选项表", "值", "选项标题"], ["sexes", "m", "男"], ["sexes", "f", "男"]])
     assert (p.sheet, p.row, p.column) == ("选项", 3, "选项标题") and p.code.code == "E812"
-    assert "选项标题「女」与值「2」不同" in p.message
+    assert "选项表「sexes」里的选项标题「男」重复" in p.message
+
+
+def test_choice_labels_become_x_labels_and_come_back():
+    """A label other than its value is the choice's label (x-labels), printed and read back by forms.kinds."""
+    sheets = {"字段": [FIELD_HEAD[:4], ["单选", "trip", "出差类型", "trips"]],
+              "选项": [["选项表", "值", "选项标题"], ["trips", "domestic", "国内出差"], ["trips", "abroad", "出国"]],
+              "设置": SETTINGS}
+    got = sheets_to_definition(sheets)
+    assert not got.problems
+    trip = got.data["properties"]["trip"]
+    assert trip["enum"] == ["domestic", "abroad"] and trip["x-labels"] == ["国内出差", "出国"]
+    again = definition_to_sheets(got.data)
+    assert again["选项"][1:] == [["trip", "domestic", "国内出差"], ["trip", "abroad", "出国"]]
 
 
 # every sheet code, each tested above (tests/test_lint.py counts them as covered)
