@@ -869,6 +869,69 @@ class BooleanKind(Kind):
                 "hint": "请从下拉列表中选择"}
 
 
+class ListKind(Kind):
+    """An array of plain values (`type: array, items: {type: string}` or number, no enum): a multi-line field,
+    one value a line. Not a one-column table: a table's rows are objects ({column: value}) in every layer
+    (row formulas, the Excel row block, the record view), so a table would change the data's shape, while a
+    field of lines keeps it a plain list, as jsonschema reads it, and prints and exports as one box / cell."""
+    name, label, json_type = "list", "逐行列表", "array"
+    wide = tall = wraps = True
+    widget = "textarea"
+    width = 16
+    max_items = 200             # lines when the definition's maxItems says nothing
+    hint = "每行填写一项"
+
+    def item(self, f):
+        """(the items' kind, a stand-in field of one item) — each line is coerced and checked as that kind."""
+        from types import SimpleNamespace
+        spec = f.spec.get("items") if isinstance(f.spec.get("items"), dict) else {}
+        return KINDS[infer_kind(spec)], SimpleNamespace(spec=spec, title=f.title, computed=False, key=f.key)
+
+    def json_schema(self, f) -> dict:
+        kind, one = self.item(f)
+        items = {k: v for k, v in one.spec.items() if k in _ITEM_KEYWORDS}
+        items.update(kind.json_schema(one))
+        return {"type": "array", "items": items, "maxItems": f.spec.get("maxItems", self.max_items)}
+
+    def sample(self, f, rng):
+        kind, one = self.item(f)
+        return [kind.sample(one, rng) for _ in range(max(2, f.spec.get("minItems", 0)))]
+
+    def coerce(self, f, value):
+        kind, one = self.item(f)
+        if value is None:
+            return None
+        parts = value if isinstance(value, list) else \
+            re.split(r"\r?\n" if kind.json_type == "string" else r"[\n、,，;；\s]+", text_of(value))
+        out = [kind.coerce(one, p) for p in parts]
+        out = [v for v in out if v is not None]
+        return out or None
+
+    def display(self, f, value) -> str:
+        if isinstance(value, list):
+            kind, one = self.item(f)
+            return "\n".join(kind.display(one, v) for v in value)
+        return super().display(f, value)
+
+    def compact(self, f, value) -> str:
+        return self.display(f, value).replace("\n", "、")
+
+    def phrase(self, f) -> str:
+        kind, _ = self.item(f)
+        return f"应是{kind.label}，每行一项"
+
+    def excel_value(self, f, value):
+        return self.display(f, value)
+
+    def validation(self, f) -> dict | None:
+        kind, _ = self.item(f)
+        return {"hint": f"{self.hint}（{kind.label}）"}
+
+
+_ITEM_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
+                  "maxLength", "pattern", "format")
+
+
 class SectionKind(Kind):
     name, label, json_type, container = "section", "分组", "object", "section"
 
@@ -880,7 +943,8 @@ class TableKind(Kind):
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     TextKind(), TextareaKind(), SignatureKind(), IntegerKind(), NumberKind(), MoneyKind(), PercentKind(),
-    ScoreKind(), DateKind(), MonthKind(), TimeKind(), DateTimeKind(), YearKind(), ChoiceKind(), MultiChoiceKind(), BooleanKind(),
+    ScoreKind(), DateKind(), MonthKind(), TimeKind(), DateTimeKind(), YearKind(), ChoiceKind(), MultiChoiceKind(),
+    BooleanKind(), ListKind(),
     PhoneKind(), EmailKind(), IdcardKind(), SectionKind(), TableKind())}
 NUMERIC_KINDS = {n for n, k in KINDS.items() if k.numeric}
 COMPUTABLE_KINDS = {n for n, k in KINDS.items() if k.computable}
@@ -896,7 +960,9 @@ def infer_kind(spec: dict) -> str:
         items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
         if "properties" in items or items.get("type") == "object":
             return "table"
-        return "multichoice" if "enum" in items else "table"
+        if "enum" in items:
+            return "multichoice"
+        return "list" if items.get("type") in ("string", "number", "integer") else "table"
     if t == "object" or "properties" in spec:
         return "section"
     if t in ("integer", "number", "boolean"):

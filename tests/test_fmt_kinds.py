@@ -1,0 +1,105 @@
+"""Kinds time, datetime and list (issue 19): a value typed in the browser, written to Excel and read back,
+printed on paper."""
+import json
+from pathlib import Path
+
+from forms import submission
+from forms.definition import compile_definition
+from forms.kinds import KINDS
+from forms.sample import sample_submission
+from forms.source import parse
+from renderers import base
+from renderers.base import Filled
+from renderers.xlsx.importer import import_workbook
+
+HERE = Path(__file__).parent / "standard_schemas"
+
+
+def _form(name):
+    schema = json.loads((HERE / f"{name}.json").read_text("utf-8"))["schema"]
+    form, problems = compile_definition(parse(json.dumps({**schema, "x-form": {"id": "demo"}}, ensure_ascii=False),
+                                              "demo.yaml"))
+    assert problems == []
+    return form
+
+
+def test_kinds_are_inferred_from_standard_keywords():
+    assert [(f.key, f.kind) for f in _form("fmt_date_time").walk()] == [("arrived", "datetime"), ("visitor", "text")]
+    assert [f.kind for f in _form("fmt_time").walk()] == ["time", "time"]
+    assert [f.kind for f in _form("fmt_array_numbers").walk()] == ["text", "list", "list"]
+
+
+def test_what_a_person_types_becomes_the_stored_value():
+    dt, t = _form("fmt_date_time").fields["arrived"], _form("fmt_time").fields["start"]
+    assert [dt.coerce(v) for v in ("2026-12-01T09:30", "2026-12-01 9:30", "2026年12月1日 9时30分")] == \
+        ["2026-12-01T09:30:00"] * 3
+    assert [t.coerce(v) for v in ("09:30", "9:30", "9时30分", "08:30:00+08:00")] == \
+        ["09:30", "09:30:00", "09:30:00", "08:30:00+08:00"]
+    assert dt.display("2026-12-01T09:30:00") == "2026年12月1日 09:30"
+    assert t.display("08:05:00") == "08:05"
+    numbers = _form("fmt_array_numbers").fields["readings"]
+    assert numbers.coerce("12.5\n30\n") == [12.5, 30]
+    assert numbers.coerce("12.5、30") == [12.5, 30]
+    assert numbers.display([12.5, 30]) == "12.5\n30"
+
+
+def test_bad_values_are_refused_with_the_field_named():
+    result = submission.check(_form("fmt_date_time"), {"arrived": "2026-13-01T09:30:00"})
+    assert [(e["path"], e["message"]) for e in result.errors] == \
+        [("/arrived", "「到达时间」不是有效的日期时间（例如 2026-11-27T09:30）")]
+    result = submission.check(_form("fmt_time"), {"start": "25:00"})
+    assert [e["path"] for e in result.errors] == ["/start"]
+    result = submission.check(_form("fmt_array_numbers"), {"batch": "A", "readings": [1, "三十"]})
+    assert [(e["path"], e["message"]) for e in result.errors] == [("/readings/1", "「测量值」第 2 行应是数字，每行一项")]
+    result = submission.check(_form("fmt_array_numbers"), {"batch": "A", "readings": "三十"})
+    assert [(e["path"], e["message"]) for e in result.errors] == [("/readings", "「测量值」应是数字，每行一项")]
+
+
+def test_excel_round_trip_keeps_values_and_lists():
+    for name, data in (("fmt_date_time", {"arrived": "2026-12-01T09:30:00", "visitor": "张伟"}),
+                       ("fmt_time", {"start": "08:30:00", "end": "17:45:00"}),
+                       ("fmt_array_strings", {"who": "张伟", "companions": ["李娜", "王芳"]}),
+                       ("fmt_array_numbers", {"batch": "A-01", "readings": [12.5, 30], "counts": [3, 4]})):
+        form = _form(name)
+        book = base.get("xlsx").render(form, Filled(data=data))
+        result = import_workbook(form, book)
+        assert result.ok, (name, result.errors)
+        assert result.data == data, name
+
+
+def test_excel_cells_are_typed():
+    import io
+
+    from openpyxl import load_workbook
+    form = _form("fmt_time")
+    book = load_workbook(io.BytesIO(base.get("xlsx").render(form, Filled(data={"start": "08:30:00"}))))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.number_format == "hh:mm"]
+    assert [str(c.value) for c in cells if c.value is not None] == ["08:30:00"]
+
+
+def test_browser_inputs_and_blank_paper():
+    assert (KINDS["datetime"].input_type, KINDS["time"].input_type, KINDS["list"].widget) == \
+        ("datetime-local", "time", "textarea")
+    html = base.get("html").render(_form("fmt_date_time"))
+    html = html.decode() if isinstance(html, bytes) else html
+    assert 'type="datetime-local"' in html
+    html = base.get("html").render(_form("fmt_array_strings"))
+    html = html.decode() if isinstance(html, bytes) else html
+    assert "<textarea" in html
+
+
+def test_filled_pdf_prints_the_values():
+    from pypdf import PdfReader
+    import io
+    form = _form("fmt_array_strings")
+    pdf = base.get("pdf").render(form, Filled(data={"who": "张伟", "companions": ["李娜", "王芳"]}))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "李娜" in text and "王芳" in text
+
+
+def test_samples_are_valid():
+    for name in ("fmt_date_time", "fmt_time", "fmt_array_strings", "fmt_array_numbers"):
+        form = _form(name)
+        for seed in range(5):
+            result = submission.check(form, sample_submission(form, seed))
+            assert result.ok, (name, result.errors)
