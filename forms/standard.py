@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 
+from . import standard_values
+
 
 REF_ROOTS = ("$defs", "definitions")
 MAX_REF_DEPTH = 16
@@ -24,6 +26,8 @@ def normalize(data: dict, positions: dict | None = None) -> tuple[dict, set, dic
     doc["properties"] = _inline(doc.get("properties"), ("properties",), data, positions or {}, aliases, ())
     if doc["properties"] is None:
         del doc["properties"]
+    if "$schema" in data:
+        standard_values.fill_titles(doc.get("properties"))
     nullable: set = set()
     _fields(doc.get("properties"), ("properties",), nullable)
     return doc, nullable, aliases

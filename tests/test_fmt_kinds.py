@@ -103,3 +103,48 @@ def test_samples_are_valid():
         for seed in range(5):
             result = submission.check(form, sample_submission(form, seed))
             assert result.ok, (name, result.errors)
+
+
+def test_property_names_that_are_not_identifiers_are_kept_as_keys():
+    """`ship-to`, `联系 电话`: the field's key (and so the data's name) is the schema's own; untitled, it is the title."""
+    form = _form("fmt_property_names")
+    assert [(f.key, f.title) for f in form.walk()] == [
+        ("ship-to", "ship-to"), ("联系 电话", "联系电话"), ("bill-to", "结算地址"), ("post-code", "post-code"),
+        ("line items", "明细"), ("unit price", "单价")]
+    data = {"ship-to": "上海", "联系 电话": "021-12345678", "bill-to": {"post-code": "200001"},
+            "line items": [{"unit price": 12.5}]}
+    assert submission.check(form, data).data == data
+    assert [e["path"] for e in submission.check(form, {"ship-to": "上海"}).errors] == ["/联系 电话"]
+
+
+def test_non_identifier_names_through_browser_post_and_excel():
+    from forms.formdata import unflatten
+    form = _form("fmt_property_names")
+    html = base.get("html").render(form)
+    html = html.decode() if isinstance(html, bytes) else html
+    assert 'name="联系 电话"' in html and 'id="f-联系~电话"' in html and 'for="f-联系~电话"' in html
+    assert 'name="bill-to.post-code"' in html and 'name="line items.0.unit price"' in html
+    assert 'id="f-line~items.0.unit~price"' in html
+    posted = [("ship-to", "上海"), ("联系 电话", "021-12345678"), ("bill-to.post-code", "200001"),
+              ("line items.0.unit price", "12.5")]
+    data = {"ship-to": "上海", "联系 电话": "021-12345678", "bill-to": {"post-code": "200001"},
+            "line items": [{"unit price": 12.5}]}
+    assert submission.check(form, unflatten(form, posted)).data == data
+    result = import_workbook(form, base.get("xlsx").render(form, Filled(data=data)))
+    assert result.ok, result.errors
+    assert result.data == data
+
+
+def test_identifiers_still_required_in_biaoge_own_dialect():
+    text = json.dumps({"x-form": {"id": "demo", "title": "演示"}, "properties": {"ship-to": {"title": "收货"}}},
+                      ensure_ascii=False)
+    form, problems = compile_definition(parse(text, "demo.yaml"))
+    assert form is None and [(p.code.code, p.pointer) for p in problems] == [("E106", "/properties/ship-to")]
+
+
+def test_names_no_layer_can_carry_are_refused_in_a_standard_schema():
+    for name in ("a.b", "a/b", "12", " lead"):
+        text = json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "演示",
+                           "x-form": {"id": "demo"}, "properties": {name: {"type": "string"}}}, ensure_ascii=False)
+        form, problems = compile_definition(parse(text, "demo.yaml"))
+        assert form is None and [p.code.code for p in problems] == ["E106"], name
