@@ -684,8 +684,8 @@ class TimeKind(Kind):
 
     def coerce(self, f, value):
         text = value.strip() if isinstance(value, str) else value
-        if isinstance(text, str) and is_time(text):
-            return text
+        if isinstance(text, str) and is_time(text):   # 09:30 (as a browser posts it) stored as RFC 3339's 09:30:00
+            return text + ":00" if len(text) == 5 else text
         return self.clock(value) or super().coerce(f, value)
 
     def display(self, f, value) -> str:

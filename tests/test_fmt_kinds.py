@@ -34,7 +34,7 @@ def test_what_a_person_types_becomes_the_stored_value():
     assert [dt.coerce(v) for v in ("2026-12-01T09:30", "2026-12-01 9:30", "2026年12月1日 9时30分")] == \
         ["2026-12-01T09:30:00"] * 3
     assert [t.coerce(v) for v in ("09:30", "9:30", "9时30分", "08:30:00+08:00")] == \
-        ["09:30", "09:30:00", "09:30:00", "08:30:00+08:00"]
+        ["09:30:00", "09:30:00", "09:30:00", "08:30:00+08:00"]
     assert dt.display("2026-12-01T09:30:00") == "2026年12月1日 09:30"
     assert t.display("08:05:00") == "08:05"
     numbers = _form("fmt_array_numbers").fields["readings"]
@@ -148,3 +148,29 @@ def test_names_no_layer_can_carry_are_refused_in_a_standard_schema():
                            "x-form": {"id": "demo"}, "properties": {name: {"type": "string"}}}, ensure_ascii=False)
         form, problems = compile_definition(parse(text, "demo.yaml"))
         assert form is None and [p.code.code for p in problems] == ["E106"], name
+
+
+def test_spaced_names_and_new_inputs_in_browser(page, tmp_path):
+    """Rows added to a table named `line items` keep ids and labels paired; time inputs post what the kinds read."""
+    form = _form("fmt_property_names")
+    path = tmp_path / "ship.html"
+    path.write_bytes(base.get("html").render(form))
+    page.goto(path.as_uri())
+    page.click("button.add-row")
+    page.fill('[name="line items.1.unit price"]', "3")
+    assert page.get_attribute('[name="line items.1.unit price"]', "id") == "f-line~items.1.unit~price"
+    assert page.eval_on_selector('label[for="f-line~items.1.unit~price"]', "l => l.control && l.control.name") == \
+        "line items.1.unit price"
+    assert page.errors == []
+    form = _form("fmt_date_time")
+    path.write_bytes(base.get("html").render(form))
+    page.goto(path.as_uri())
+    page.fill('[name="arrived"]', "2026-12-01T09:30")
+    assert form.fields["arrived"].coerce(page.input_value('[name="arrived"]')) == "2026-12-01T09:30:00"
+    form = _form("fmt_time")
+    path.write_bytes(base.get("html").render(form))
+    page.goto(path.as_uri())
+    page.fill('[name="start"]', "08:30")
+    assert form.fields["start"].coerce(page.input_value('[name="start"]')) == "08:30:00"
+    assert submission.check(form, {"start": "08:30"}).ok
+    assert page.errors == []
