@@ -89,12 +89,19 @@ def test_browser_inputs_and_blank_paper():
 
 
 def test_filled_pdf_prints_the_values():
-    from pypdf import PdfReader
     import io
-    form = _form("fmt_array_strings")
-    pdf = base.get("pdf").render(form, Filled(data={"who": "张伟", "companions": ["李娜", "王芳"]}))
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "李娜" in text and "王芳" in text
+
+    from pypdf import PdfReader
+    for name, data, printed in (
+            ("fmt_array_strings", {"who": "张伟", "companions": ["李娜", "王芳"]}, ["李娜", "王芳"]),
+            ("fmt_array_numbers", {"batch": "A-01", "readings": [12.5, 30]}, ["12.5", "30"]),
+            ("fmt_date_time", {"arrived": "2026-12-01T09:30:00"}, ["2026年12月1日 09:30"]),
+            ("fmt_time", {"start": "08:30:00", "end": "17:45:00"}, ["08:30", "17:45"]),
+            ("fmt_property_names", {"ship-to": "上海市黄浦区", "联系 电话": "021-12345678"}, ["上海市黄浦区", "ship-to"])):
+        pdf = base.get("pdf").render(_form(name), Filled(data=data))
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        for value in printed:
+            assert value in text, (name, value)
 
 
 def test_samples_are_valid():
@@ -174,3 +181,13 @@ def test_spaced_names_and_new_inputs_in_browser(page, tmp_path):
     assert form.fields["start"].coerce(page.input_value('[name="start"]')) == "08:30:00"
     assert submission.check(form, {"start": "08:30"}).ok
     assert page.errors == []
+
+
+def test_blank_paper_prints_the_kinds_blanks():
+    import io
+
+    from pypdf import PdfReader
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(base.get("pdf").render(_form("fmt_time")))).pages)
+    assert text.replace(" ", "").replace("　", "").count("时分") == 2
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(base.get("pdf").render(_form("fmt_date_time")))).pages)
+    assert "年月日时分" in text.replace(" ", "").replace("　", "")
