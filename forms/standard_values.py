@@ -5,15 +5,16 @@ A standard schema's properties are named by the systems that exchange the data (
 the data must keep those names, or jsonschema's verdict on the same data would differ. So in a standard schema
 (one that declares `$schema`) a property name is the field's key as written — the key of the submitted,
 stored and API data — provided every layer can carry it: the browser's input names are dotted data paths
-(no `.`), the Excel map joins paths with `.`, a JSON pointer escapes `/` and `~` (refused to keep messages
-plain), a name of digits only would read as a row number, and the HTML id replaces whitespace (forms.formdata
-.dom_id). Such a field needs no `title`: the name is printed."""
+(no `.`) and form.js finds a control by `[name="…"]` (no `"` or backslash), the Excel map joins paths with
+`.`, a JSON pointer escapes `/` and `~` (refused to keep messages plain), a name of digits only would read as
+a row number, and the HTML id replaces whitespace (forms.formdata.dom_id). Such a field needs no `title`: the
+name is printed."""
 from __future__ import annotations
 
 import re
 
-# any visible text but . / ~ and control characters, not only digits, no space at either end, ≤ 64 characters
-STANDARD_KEY = re.compile(r"^(?!\d+$)(?=\S)[^./~\x00-\x1f\x7f]{1,64}(?<=\S)$")
+# any visible text but . / ~ " \ and control characters, not only digits, no space at either end, ≤ 64 characters
+STANDARD_KEY = re.compile(r'^(?!\d+$)(?=\S)[^./~"\\\x00-\x1f\x7f]{1,64}(?<=\S)$')
 
 
 def key_ok(key, standard: bool, field_key: re.Pattern) -> bool:
