@@ -150,7 +150,7 @@ def test_identifiers_still_required_in_biaoge_own_dialect():
 
 
 def test_names_no_layer_can_carry_are_refused_in_a_standard_schema():
-    for name in ("a.b", "a/b", "12", " lead", 'say "hi"', "a\\b", "x" * 65):
+    for name in ("a.b", "a/b", "12", " lead", 'say "hi"', "a\\b", "x-" * 33):
         text = json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "演示",
                            "x-form": {"id": "demo"}, "properties": {name: {"type": "string"}}}, ensure_ascii=False)
         form, problems = compile_definition(parse(text, "demo.yaml"))
