@@ -16,7 +16,7 @@ from importlib import resources
 import jsonschema
 
 from . import expr as ex
-from . import limits, numbering, standard, standard_conditions
+from . import limits, numbering, standard, standard_conditions, standard_values
 from .errors import Problem, suggestion
 from .flow import compile_flow
 from .kinds import KINDS, Kind, infer_kind
@@ -348,6 +348,8 @@ class _Compiler:
         elif v == "pattern" and len(path) >= 2 and path[-2:] == ("x-form", "id"):
             self.add("bad-id", path, value=err.instance)
         elif v == "pattern" and err.validator_value == META_SCHEMA["$defs"]["fieldMap"]["propertyNames"]["pattern"]:
+            if standard_values.key_ok(err.instance, self.standard, FIELD_KEY):
+                return
             self.add("bad-field-key", path + (err.instance,), key=err.instance)
         else:
             self.add("bad-value", path, key=key, detail=_meta_detail(err))
@@ -395,7 +397,7 @@ class _Compiler:
                     self.add("required-unknown", def_path[:-1] + ("required", i), value=name,
                              suggestion=suggestion(name, props))
         for key, spec in props.items():
-            if not isinstance(spec, dict) or not FIELD_KEY.match(str(key)):
+            if not isinstance(spec, dict) or not standard_values.key_ok(key, self.standard, FIELD_KEY):
                 continue
             here = def_path + (key,)
             spec, shared_ok = self.merge_shared(spec, here)

@@ -14,6 +14,12 @@ def field_name(path) -> str:
     return ".".join(str(p) for p in path)
 
 
+def dom_id(name: str) -> str:
+    """The HTML id of the control named `name`: f- and the name, whitespace as ~ (an id holds no whitespace;
+    a standard schema's property may, as in 联系 电话, and no field key holds ~: forms.standard_values)."""
+    return "f-" + "".join("~" if c.isspace() else c for c in str(name))
+
+
 def unflatten(form, pairs) -> dict:
     """Build nested data from (name, value) pairs; unknown names are kept for validation to report.
     Row numbers beyond a table's cap make the table one row too long, so that validation says so."""

@@ -63,11 +63,26 @@ def is_idcard(v: str) -> bool:
     return idcard_check_digit(v[:17]) == v[17].upper()
 
 
+_TIME = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?"
+_TIME_TEXT = re.compile(r"^\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?)?\s*分?\s*$")
+
+
+def is_time(v: str) -> bool:
+    """A time of day: 09:30 or 09:30:00 (RFC 3339's partial-time; a zone offset may follow)."""
+    return bool(re.fullmatch(_TIME, v))
+
+
+def is_datetime(v: str) -> bool:
+    """A date and time: 2026-03-05T09:30 (seconds and zone offset optional, a space for the T too)."""
+    day, sep, clock = v.partition("T") if "T" in v else v.partition(" ")
+    return bool(sep) and is_date(day) and is_time(clock)
+
+
 def is_email(v: str) -> bool:
     return "@" in v and "." in v.rsplit("@", 1)[-1] and " " not in v
 
 
-FORMAT_CHECKS = {"date": is_date, "month": is_month, "phone": is_phone, "idcard": is_idcard, "email": is_email}
+FORMAT_CHECKS = {"date": is_date, "month": is_month, "date-time": is_datetime, "time": is_time, "phone": is_phone, "idcard": is_idcard, "email": is_email}
 
 
 def finite(v) -> bool:
@@ -667,6 +682,103 @@ class MonthKind(DateKind):
         return {"hint": self.hint}
 
 
+class TimeKind(Kind):
+    """A time of day (JSON Schema format `time`): stored as 09:30:00, printed 09:30, an Excel time."""
+    name, label, json_type, format = "time", "时间", "string", "time"
+    input_type, width, align = "time", 4, "center"
+    step = "60"
+    blank = "　　时　　分"
+    hint = "填写时间，例如 09:30"
+
+    def clock(self, value):
+        """A cell's time, or a posted text like 9:30, 9时30分, 09:30:15, as HH:MM:SS (None: not a time)."""
+        if isinstance(value, datetime):
+            value = value.time()
+        if isinstance(value, time):
+            return value.replace(microsecond=0).isoformat()
+        if isinstance(value, float) and 0 <= value < 1:   # a time cell read as its fraction of a day
+            seconds = round(value * 86400)
+            return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds < 86400 else None
+        if isinstance(value, str):
+            m = _TIME_TEXT.match(value)
+            if m and int(m.group(1)) < 24 and int(m.group(2)) < 60 and int(m.group(3) or 0) < 60:
+                return f"{int(m.group(1)):02d}:{int(m.group(2)):02d}:{int(m.group(3) or 0):02d}"
+        return None
+
+    def coerce(self, f, value):
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and is_time(text):   # 09:30 (as a browser posts it) stored as RFC 3339's 09:30:00
+            return text + ":00" if len(text) == 5 else text
+        return self.clock(value) or super().coerce(f, value)
+
+    def display(self, f, value) -> str:
+        if isinstance(value, str) and is_time(value):
+            return value[:5] if value[5:8] in ("", ":00") and len(value) <= 8 else value
+        return super().display(f, value)
+
+    def sample(self, f, rng):
+        return f"{rng.randint(8, 17):02d}:{rng.choice((0, 15, 30, 45)):02d}:00"
+
+    def phrase(self, f) -> str:
+        return "不是有效的时间（例如 09:30）"
+
+    def excel_format(self, f) -> str:
+        return "hh:mm"
+
+    def excel_value(self, f, value):
+        if isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
+            return time.fromisoformat(value)
+        return self.display(f, value) or None
+
+    def validation(self, f) -> dict | None:
+        return {"hint": self.hint}
+
+
+class DateTimeKind(TimeKind):
+    """A date and time (JSON Schema format `date-time`): stored as 2026-03-05T09:30:00 (as the browser's
+    datetime-local posts it, seconds added), printed 2026年3月5日 09:30, an Excel date-time."""
+    name, label, format = "datetime", "日期时间", "date-time"
+    input_type, width = "datetime-local", 9
+    blank = "　　　年　　月　　日　　时　　分"
+    hint = "填写日期和时间，例如 2026-03-05 09:30"
+
+    def coerce(self, f, value):
+        if isinstance(value, datetime):
+            return value.replace(microsecond=0).isoformat()
+        if isinstance(value, str):
+            text = value.strip()
+            if is_datetime(text):
+                day, _, clock = text.partition("T") if "T" in text else text.partition(" ")
+                return f"{day}T{clock if len(clock) > 5 else clock + ':00'}"
+            m = re.match(r"^(.+?日|\S+)\s*(?:T|\s)\s*(\S.*)$", text)
+            if m:
+                day, clock = KINDS["date"].coerce(f, m.group(1)), self.clock(m.group(2))
+                if isinstance(day, str) and is_date(day) and clock:
+                    return f"{day}T{clock}"
+        return Kind.coerce(self, f, value)
+
+    def display(self, f, value) -> str:
+        if isinstance(value, str) and is_datetime(value):
+            day, _, clock = value.partition("T") if "T" in value else value.partition(" ")
+            return f"{KINDS['date'].display(f, day)} {TimeKind.display(self, f, clock)}"
+        return Kind.display(self, f, value)
+
+    def sample(self, f, rng):
+        return f"{KINDS['date'].sample(f, rng)}T{super().sample(f, rng)}"
+
+    def phrase(self, f) -> str:
+        return "不是有效的日期时间（例如 2026-11-27T09:30）"
+
+    def excel_format(self, f) -> str:
+        return "yyyy-mm-dd hh:mm"
+
+    def excel_value(self, f, value):
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?", value) \
+                and is_datetime(value):
+            return datetime.fromisoformat(value)
+        return Kind.display(self, f, value) or None
+
+
 class ChoiceKind(Kind):
     name, label = "choice", "单选"
     options = enumerated = True
@@ -818,6 +930,69 @@ class BooleanKind(Kind):
                 "hint": "请从下拉列表中选择"}
 
 
+class ListKind(Kind):
+    """An array of plain values (`type: array, items: {type: string}` or number, no enum): a multi-line field,
+    one value a line. Not a one-column table: a table's rows are objects ({column: value}) in every layer
+    (row formulas, the Excel row block, the record view), so a table would change the data's shape, while a
+    field of lines keeps it a plain list, as jsonschema reads it, and prints and exports as one box / cell."""
+    name, label, json_type = "list", "逐行列表", "array"
+    wide = tall = wraps = True
+    widget = "textarea"
+    width = 16
+    max_items = 200             # lines when the definition's maxItems says nothing
+    hint = "每行填写一项"
+
+    def item(self, f):
+        """(the items' kind, a stand-in field of one item) — each line is coerced and checked as that kind."""
+        from types import SimpleNamespace
+        spec = f.spec.get("items") if isinstance(f.spec.get("items"), dict) else {}
+        return KINDS[infer_kind(spec)], SimpleNamespace(spec=spec, title=f.title, computed=False, key=f.key)
+
+    def json_schema(self, f) -> dict:
+        kind, one = self.item(f)
+        items = {k: v for k, v in one.spec.items() if k in _ITEM_KEYWORDS}
+        items.update(kind.json_schema(one))
+        return {"type": "array", "items": items, "maxItems": f.spec.get("maxItems", self.max_items)}
+
+    def sample(self, f, rng):
+        kind, one = self.item(f)
+        return [kind.sample(one, rng) for _ in range(max(2, f.spec.get("minItems", 0)))]
+
+    def coerce(self, f, value):
+        kind, one = self.item(f)
+        if value is None:
+            return None
+        parts = value if isinstance(value, list) else \
+            re.split(r"\r?\n" if kind.json_type == "string" else r"[\n、,，;；\s]+", text_of(value))
+        out = [kind.coerce(one, p) for p in parts]
+        out = [v for v in out if v is not None]
+        return out or None
+
+    def display(self, f, value) -> str:
+        if isinstance(value, list):
+            kind, one = self.item(f)
+            return "\n".join(kind.display(one, v) for v in value)
+        return super().display(f, value)
+
+    def compact(self, f, value) -> str:
+        return self.display(f, value).replace("\n", "、")
+
+    def phrase(self, f) -> str:
+        kind, _ = self.item(f)
+        return f"应是{kind.label}，每行一项"
+
+    def excel_value(self, f, value):
+        return self.display(f, value)
+
+    def validation(self, f) -> dict | None:
+        kind, _ = self.item(f)
+        return {"hint": f"{self.hint}（{kind.label}）"}
+
+
+_ITEM_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
+                  "maxLength", "pattern", "format")
+
+
 class SectionKind(Kind):
     name, label, json_type, container = "section", "分组", "object", "section"
 
@@ -829,7 +1004,8 @@ class TableKind(Kind):
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     TextKind(), TextareaKind(), SignatureKind(), IntegerKind(), NumberKind(), MoneyKind(), PercentKind(),
-    ScoreKind(), DateKind(), MonthKind(), YearKind(), ChoiceKind(), MultiChoiceKind(), BooleanKind(),
+    ScoreKind(), DateKind(), MonthKind(), TimeKind(), DateTimeKind(), YearKind(), ChoiceKind(), MultiChoiceKind(),
+    BooleanKind(), ListKind(),
     PhoneKind(), EmailKind(), IdcardKind(), SectionKind(), TableKind())}
 NUMERIC_KINDS = {n for n, k in KINDS.items() if k.numeric}
 COMPUTABLE_KINDS = {n for n, k in KINDS.items() if k.computable}
@@ -845,7 +1021,9 @@ def infer_kind(spec: dict) -> str:
         items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
         if "properties" in items or items.get("type") == "object":
             return "table"
-        return "multichoice" if "enum" in items else "table"
+        if "enum" in items:
+            return "multichoice"
+        return "list" if items.get("type") in ("string", "number", "integer") else "table"
     if t == "object" or "properties" in spec:
         return "section"
     if t in ("integer", "number", "boolean"):

@@ -14,6 +14,7 @@ import copy
 
 from . import standard_conditions
 from .standard_choices import label_choices
+from . import standard_values
 
 
 REF_ROOTS = ("$defs", "definitions")
@@ -27,6 +28,8 @@ def normalize(data: dict, positions: dict | None = None) -> tuple[dict, set, dic
     doc["properties"] = _inline(doc.get("properties"), ("properties",), data, positions or {}, aliases, ())
     if doc["properties"] is None:
         del doc["properties"]
+    if "$schema" in data:
+        standard_values.fill_titles(doc.get("properties"))
     label_choices(doc.get("properties"))     # oneOf/anyOf of const + title -> enum + x-labels
     standard_conditions.translate(doc)   # if/then/else, dependentRequired -> x-when + required
     nullable: set = set()

@@ -423,7 +423,7 @@ def label(form, path) -> str:
         if f is None:
             out.append(f"'{str(parts[i])[:40]}'")
             break
-        if f.is_table and i + 1 < len(parts) and isinstance(parts[i + 1], int):
+        if (f.is_table or f.is_value) and i + 1 < len(parts) and isinstance(parts[i + 1], int):   # a list's line
             row = parts[i + 1] + 1
             if i + 2 < len(parts):
                 out.append(f"{f.title}第 {row} 行")

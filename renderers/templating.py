@@ -6,6 +6,8 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from forms.formdata import dom_id
+
 from .layout import display
 
 
@@ -15,6 +17,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["display"] = lambda value, f: display(f, value)
     env.filters["css_string"] = css_string
+    env.filters["dom_id"] = dom_id
     return env
 
 

@@ -174,11 +174,13 @@
       for (var j = 0; j < named.length; j++) {
         var el = named[j], n = el.getAttribute("name").replace(re, tableName + "." + i + ".");
         el.setAttribute("name", n);
-        if (el.id) el.id = "f-" + n;
+        if (el.id) el.id = "f-" + n.replace(/\s/g, "~");   // as forms.formdata.dom_id
       }
+      var idName = tableName.replace(/\s/g, "~");
+      var reId = new RegExp("^" + idName.replace(/\./g, "\\.") + "\\.(\\d+|__i__)\\.");
       var labels = rows[i].querySelectorAll("label[for]");
       for (var k = 0; k < labels.length; k++) {
-        labels[k].setAttribute("for", "f-" + labels[k].getAttribute("for").slice(2).replace(re, tableName + "." + i + "."));
+        labels[k].setAttribute("for", "f-" + labels[k].getAttribute("for").slice(2).replace(reId, idName + "." + i + "."));
       }
     }
   }

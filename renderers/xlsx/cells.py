@@ -4,7 +4,7 @@ cell a person would have typed (a number, a date, text), as the field's kind say
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, time
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -60,7 +60,7 @@ def _write(cell, f, value) -> None:
     shown = f.kind_def.excel_value(f, value)
     if isinstance(shown, (int, float)) and not isinstance(shown, bool):
         cell.value = shown
-    elif isinstance(shown, date):
+    elif isinstance(shown, (date, time)):
         cell.value = shown
         cell.number_format = f.kind_def.excel_format(f)
     elif isinstance(shown, str):
