@@ -93,3 +93,31 @@ def test_revising_through_the_page_keeps_the_extras(app):
         assert latest["data"][key] == value
     assert latest["data"]["items"][0]["batch"] == "B-7"
     assert _listed(admin.get(f"/forms/order_form/records/{rid}").data)["crm_id"] == "C-1001"
+
+
+def test_an_open_standard_form_keeps_what_a_client_sends_beyond_its_fields(tmp_path):
+    """End to end: a standard schema that leaves additionalProperties open, posted through the API —
+    the extra keys are stored, returned by the API and listed under 其他字段 (never silently dropped)."""
+    import json
+    import shutil
+
+    from server.app import create_app
+
+    from .conftest import SCHEMAS
+    from .people import admin_token
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "title": "设备登记",
+              "properties": {"sn": {"title": "序列号", "type": "string"}}, "required": ["sn"],
+              "x-form": {"id": "device_register"}}
+    (schemas / "09-business-documents" / "device_register.yaml").write_text(json.dumps(schema, ensure_ascii=False),
+                                                                            "utf-8")
+    app = create_app({"SCHEMAS": str(schemas), "DATA": str(tmp_path / "data"), "SECRET_KEY": "test",
+                      "TESTING": False, "API_RATE": "100000 per minute", "ARCHIVE_JOB_WORKERS": 1})
+    admin = client_as(app, admin_token(app))
+    posted = admin.post("/api/forms/device_register/submissions", json={"sn": "A1", "vendor": "某厂", "n": 3})
+    assert posted.status_code == 201, posted.get_json()
+    rid = posted.get_json()["id"]
+    got = admin.get(f"/api/forms/device_register/submissions/{rid}").get_json()
+    assert got["data"]["vendor"] == "某厂" and got["data"]["n"] == 3
+    assert _listed(admin.get(f"/forms/device_register/records/{rid}").data) == {"vendor": "某厂", "n": "3"}
