@@ -730,9 +730,6 @@ class TimeKind(Kind):
             return time.fromisoformat(value)
         return self.display(f, value) or None
 
-    def validation(self, f) -> dict | None:
-        return {"hint": self.hint}
-
 
 class DateTimeKind(TimeKind):
     """A date and time (JSON Schema format `date-time`): stored as 2026-03-05T09:30:00 (as the browser's

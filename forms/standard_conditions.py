@@ -112,14 +112,17 @@ def _literal(value) -> str:
     raise _Refuse(f"条件里的值 {json.dumps(value, ensure_ascii=False)} 无法写成 biaoge 的条件（只能是非空文字或非零数字）")
 
 
-def _condition(schema, props) -> str:
-    """The `if` schema as a biaoge condition: `properties` of `const`/`enum` tests, and `required`."""
+def _parts(schema, only: str) -> tuple:
+    """(required, properties) of an `if`/`then`/`else` schema, which may say nothing else."""
     if not isinstance(schema, dict) or set(schema) - {"properties", "required"}:
         extra = sorted(set(schema) - {"properties", "required"}) if isinstance(schema, dict) else []
-        raise _Refuse("if 里只能写 properties（每个字段用 const 或 enum）和 required"
-                      + (f"，这里有 {'、'.join(extra)}" if extra else ""))
-    required = schema.get("required", [])
-    tests = schema.get("properties", {})
+        raise _Refuse(only + (f"，这里有 {'、'.join(extra)}" if extra else ""))
+    return schema.get("required", []), schema.get("properties", {})
+
+
+def _condition(schema, props) -> str:
+    """The `if` schema as a biaoge condition: `properties` of `const`/`enum` tests, and `required`."""
+    required, tests = _parts(schema, "if 里只能写 properties（每个字段用 const 或 enum）和 required")
     if not isinstance(required, list) or not isinstance(tests, dict):
         raise _Refuse("if 的 properties 要写成「字段：条件」，required 要写成列表")
     out = []
@@ -150,12 +153,7 @@ def _condition(schema, props) -> str:
 
 def _branch(schema, props) -> dict:
     """{field key: constraints or None} that a `then`/`else` makes required."""
-    if not isinstance(schema, dict) or set(schema) - {"properties", "required"}:
-        extra = sorted(set(schema) - {"properties", "required"}) if isinstance(schema, dict) else []
-        raise _Refuse("then/else 里只能写 required 和 properties（对所列字段的取值限制）"
-                      + (f"，这里有 {'、'.join(extra)}" if extra else ""))
-    required = schema.get("required", [])
-    constraints = schema.get("properties", {})
+    required, constraints = _parts(schema, "then/else 里只能写 required 和 properties（对所列字段的取值限制）")
     if not isinstance(required, list) or not isinstance(constraints, dict):
         raise _Refuse("then/else 的 required 要写成列表，properties 要写成「字段：限制」")
     out = {}
